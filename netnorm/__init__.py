@@ -1,0 +1,56 @@
+"""netnorm: read Linux and Windows netstat captures into one schema.
+
+Typical use::
+
+    import netnorm
+    for capture in netnorm.parse(Path("c.txt")):
+        for conn in capture.connections:
+            print(conn.protocol, conn.remote.address, conn.state)
+
+The pydantic models are imported on first use, so that the streaming CLI path starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from netnorm.api import iter_connections, parse
+from netnorm.errors import FormatError, InputError, NetnormError, UsageError
+
+if TYPE_CHECKING:
+    from netnorm.model.schema import (
+        Capture,
+        CaptureOptions,
+        Connection,
+        Diagnostic,
+        Endpoint,
+        UnixSocket,
+    )
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Capture",
+    "CaptureOptions",
+    "Connection",
+    "Diagnostic",
+    "Endpoint",
+    "FormatError",
+    "InputError",
+    "NetnormError",
+    "UnixSocket",
+    "UsageError",
+    "__version__",
+    "iter_connections",
+    "parse",
+]
+
+_MODELS = {"Capture", "CaptureOptions", "Connection", "Diagnostic", "Endpoint", "UnixSocket"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODELS:
+        from netnorm.model import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module 'netnorm' has no attribute {name!r}")

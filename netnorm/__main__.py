@@ -1,0 +1,5 @@
+"""``python -m netnorm``."""
+
+from netnorm.cli import main
+
+main()

@@ -1,0 +1,217 @@
+"""The library API: ``parse`` for whole captures, ``iter_connections`` for large inputs.
+
+The CLI is built on the same functions. Parser output reaches the pydantic models here; the CLI's
+streaming JSON path writes the same dicts without validating each row again (see
+``tests/test_schema.py``, which checks that both paths give identical JSON).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from netnorm.decode import Decoded, open_lines
+from netnorm.errors import FormatError, InputError
+from netnorm.model.enums import Platform
+from netnorm.parsers.stream import CaptureState, Event, Item, Reader
+
+Source = str | bytes | os.PathLike[str]
+
+
+def _platform(platform: Platform | str | None) -> Platform | None:
+    if platform is None or isinstance(platform, Platform):
+        return platform
+    try:
+        return Platform(platform.lower())
+    except ValueError:
+        raise InputError(f"unknown platform {platform!r}; use linux or windows") from None
+
+
+def open_source(
+    source: Source | BinaryIO, name: str | None = None
+) -> tuple[BinaryIO, str, bool]:
+    """Open what the caller passed as a binary stream.
+
+    A ``str`` is text, unless it has no line break and names an existing file; ``bytes`` are
+    content; a path-like object is a file; an object with ``read`` is a binary stream.
+
+    Returns:
+        The stream, its display name, and whether the caller must close it.
+
+    Raises:
+        InputError: the file cannot be opened.
+    """
+    if isinstance(source, bytes):
+        return io.BytesIO(source), name or "<bytes>", True
+    if isinstance(source, str) and ("\n" in source or not os.path.isfile(source)):
+        return io.BytesIO(source.encode("utf-8")), name or "<text>", True
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        display = name or str(path)
+        try:
+            if path.is_dir():
+                raise InputError("is a folder; give files, or use the CLI to recurse", display)
+            return path.open("rb"), display, True
+        except FileNotFoundError:
+            raise InputError("no such file", display) from None
+        except PermissionError:
+            raise InputError("permission denied", display) from None
+        except OSError as exc:
+            raise InputError(exc.strerror or "cannot be read", display) from None
+    return source, name or getattr(source, "name", "<stream>"), False
+
+
+def iter_items(
+    source: Source | BinaryIO,
+    platform: Platform | str | None = None,
+    *,
+    host: str | None = None,
+    encoding: str | None = None,
+    name: str | None = None,
+) -> tuple[Decoded, Iterator[Item]]:
+    """Stream the raw reader items of one source (see ``netnorm.parsers.stream.Reader``).
+
+    Returns:
+        How the input was decoded, and the items.
+    """
+    stream, display, owned = open_source(source, name)
+    try:
+        decoded, lines = open_lines(stream, display, encoding)
+    except BaseException:
+        if owned:
+            stream.close()
+        raise
+    reader = Reader(display, _platform(platform), host)
+
+    def items() -> Iterator[Item]:
+        try:
+            yield from reader.read(lines)
+        except UnicodeError as exc:
+            raise InputError(f"cannot be decoded: {exc.reason}", display) from None
+        except OSError as exc:
+            raise InputError(exc.strerror or "read failed", display) from None
+        finally:
+            if owned:
+                stream.close()
+
+    return decoded, items()
+
+
+def capture_dict(
+    cap: CaptureState,
+    decoded: Decoded,
+    connections: list[dict[str, Any]],
+    unix_sockets: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Build the JSON-ready dict of one capture, in the field order of ``Capture``."""
+    return {
+        "source": cap.source,
+        "index": cap.index,
+        "platform": (cap.platform or Platform.LINUX).value,
+        "tool": "netstat",
+        "host": cap.host,
+        "captured_at": None,
+        "locale": cap.locale,
+        "encoding": decoded.encoding,
+        "encoding_detected": decoded.detected,
+        "first_line": cap.first_line,
+        "last_line": max(cap.last_line, cap.first_line),
+        "options": cap.options(),
+        "connections": connections,
+        "unix_sockets": unix_sockets,
+        "diagnostics": cap.diagnostics,
+    }
+
+
+def iter_capture_dicts(
+    source: Source | BinaryIO,
+    platform: Platform | str | None = None,
+    *,
+    host: str | None = None,
+    encoding: str | None = None,
+    name: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield one JSON-ready dict per capture. Raises ``FormatError`` if there is none."""
+    decoded, items = iter_items(source, platform, host=host, encoding=encoding, name=name)
+    conns: list[dict[str, Any]] = []
+    unix: list[dict[str, Any]] = []
+    found = False
+    first_diag: dict[str, Any] | None = None
+    display = name
+    for kind, payload, cap in items:
+        if kind == Event.CONNECTION:
+            conns.append(payload)
+        elif kind == Event.UNIX:
+            unix.append(payload)
+        elif kind == Event.CAPTURE:
+            found = True
+            display = payload.source
+            yield capture_dict(payload, decoded, conns, unix)
+            conns, unix = [], []
+        elif kind == Event.DIAGNOSTIC and cap is None and first_diag is None:
+            first_diag = payload
+    if not found:
+        line = first_diag["line"] if first_diag else None
+        raise FormatError("no netstat output found", display or _name(source, name), line)
+
+
+def _name(source: Source | BinaryIO, name: str | None) -> str:
+    if name:
+        return name
+    if isinstance(source, (str, os.PathLike)) and not isinstance(source, bytes):
+        text = os.fspath(source)
+        return text if "\n" not in text and os.path.isfile(text) else "<text>"
+    return "<bytes>" if isinstance(source, bytes) else "<stream>"
+
+
+def parse(
+    source: Source | BinaryIO,
+    platform: Platform | str | None = None,
+    *,
+    host: str | None = None,
+    encoding: str | None = None,
+) -> list[Any]:
+    """Parse netstat output into captures.
+
+    Args:
+        source: text (``str``), content (``bytes``), a path (``pathlib.Path``, or a ``str``
+            without line breaks that names a file) or a binary stream.
+        platform: ``"linux"`` or ``"windows"`` to skip detection.
+        host: recorded as every capture's ``host``.
+        encoding: a codec name to skip encoding detection.
+
+    Returns:
+        A list of ``netnorm.Capture``, one per snapshot in the input.
+
+    Raises:
+        InputError: the input cannot be read.
+        FormatError: the input holds no netstat output.
+    """
+    from netnorm.model.schema import Capture
+
+    return [
+        Capture.model_validate(d)
+        for d in iter_capture_dicts(source, platform, host=host, encoding=encoding)
+    ]
+
+
+def iter_connections(
+    source: Source | BinaryIO,
+    platform: Platform | str | None = None,
+    *,
+    host: str | None = None,
+    encoding: str | None = None,
+) -> Iterator[Any]:
+    """Yield ``netnorm.Connection`` objects one at a time, for inputs too large to hold.
+
+    Memory stays flat however long the input is. Arguments are those of ``parse``.
+    """
+    from netnorm.model.schema import Connection
+
+    _, items = iter_items(source, platform, host=host, encoding=encoding)
+    for kind, payload, _cap in items:
+        if kind == Event.CONNECTION:
+            yield Connection.model_validate(payload)

@@ -1,0 +1,204 @@
+"""Bytes to lines: BOMs, UTF-16 without a BOM, UTF-8, and the OEM code pages Windows writes.
+
+The encoding is chosen from a sample at the start of the input, then the input is decoded as a
+stream, so a large file is never held in memory. CR, LF and CRLF all end a line. A line longer
+than ``MAX_LINE`` is cut and reported rather than read whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from netnorm.errors import InputError
+
+SAMPLE_SIZE = 64 * 1024
+#: Lines longer than this (in characters) are reported as a diagnostic and not parsed.
+MAX_LINE = 64 * 1024
+
+#: Code pages tried, in order, when the bytes are not UTF-8. Scores decide between them.
+FALLBACKS = (
+    "cp850",
+    "cp437",
+    "cp1252",
+    "cp932",
+    "cp936",
+    "cp949",
+    "cp950",
+    "cp866",
+    "cp852",
+    "euc_jp",
+    "latin-1",
+)
+
+#: Words whose presence shows that a decoding is the right one.
+_VOCABULARY = (
+    "ABHÖREN",
+    "HERGESTELLT",
+    "Aktive Verbindungen",
+    "Lokale Adresse",
+    "アクティブな接続",
+    "ローカル アドレス",
+    "外部アドレス",
+    "状態",
+    "受信",
+    "活动连接",
+    "本地地址",
+    "外部地址",
+    "状态",
+    "使用中連線",
+    "本機位址",
+    "Активные подключения",
+    "Локальный адрес",
+    "Состояние",
+    "Conexões ativas",
+    "Endereço",
+    "Dirección",
+    "État",
+    "d’obtenir",
+    "Aktivní",
+    "Místní",
+    "Přích",
+    "NASLOUCHÁ",
+    "POSLEDNÍ",
+    "ÚLTIMO_ACK",
+    "OUÇA",
+    "Verbindungen",
+    "Internetverbindungen",
+    "稼働中",
+    "内部アドレス",
+    "インターネット",
+)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """How an input was decoded."""
+
+    encoding: str
+    detected: bool
+
+
+def _score(text: str) -> int:
+    score = sum(len(word) * 4 for word in _VOCABULARY if word in text)
+    # each undecodable or control character counts against the choice
+    score -= text.count("\ufffd") * 8
+    score -= sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
+    return score
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Choose an encoding for ``sample``, the first bytes of an input.
+
+    Args:
+        sample: up to ``SAMPLE_SIZE`` bytes.
+
+    Returns:
+        A Python codec name.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16"
+    if sample.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    if len(sample) >= 4:
+        even = sample[0::2].count(0)
+        odd = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd > half * 0.3 and even < half * 0.05:
+            return "utf-16-le"
+        if even > half * 0.3 and odd < half * 0.05:
+            return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = "latin-1"
+    best_score = None
+    for name in FALLBACKS:
+        text = sample.decode(name, errors="replace")
+        score = _score(text)
+        if best_score is None or score > best_score:
+            best, best_score = name, score
+    return best
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that replays bytes already read, then continues with the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+def open_lines(
+    stream: BinaryIO, source: str, encoding: str | None = None
+) -> tuple[Decoded, Iterator[tuple[int, str]]]:
+    """Decode a binary stream into numbered lines.
+
+    Args:
+        stream: the input, read once from its current position.
+        source: a name for error messages.
+        encoding: a codec name to use instead of detection.
+
+    Returns:
+        How it was decoded, and an iterator of (1-based line number, line without its ending).
+        A line longer than ``MAX_LINE`` comes out cut to ``MAX_LINE + 1`` characters, so a
+        reader tells it by its length; the rest of it is skipped, never held in memory.
+
+    Raises:
+        InputError: the encoding name is unknown.
+    """
+    head = stream.read(SAMPLE_SIZE)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}", source) from None
+        decoded = Decoded(encoding, False)
+    else:
+        decoded = Decoded(detect_encoding(head), True)
+    raw = io.BufferedReader(_Prefixed(head, stream), buffer_size=SAMPLE_SIZE)
+    text = io.TextIOWrapper(raw, encoding=decoded.encoding, errors="replace", newline=None)
+    return decoded, _numbered(text)
+
+
+def _numbered(text: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
+    lineno = 0
+    readline = text.readline
+    while True:
+        line = readline(MAX_LINE + 1)
+        if not line:
+            return
+        lineno += 1
+        if line.endswith("\n"):
+            yield lineno, line[:-1]
+            continue
+        if len(line) <= MAX_LINE:
+            yield lineno, line  # last line without a newline
+            continue
+        # an over-long line: keep its start, skip the rest without holding it
+        while True:
+            more = readline(MAX_LINE)
+            if not more or more.endswith("\n"):
+                break
+        yield lineno, line

@@ -1,0 +1,1 @@
+"""The public schema (pydantic, imported lazily), enums and vocabulary tables."""

@@ -1,0 +1,76 @@
+"""Canonical enumerations of the public schema.
+
+They are plain ``str`` enums so that they serialise to the exact strings of the JSON contract
+and import without pydantic (the streaming path does not need it).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class StrEnum(str, enum.Enum):
+    """A ``str`` enum whose ``str()`` is its value (``enum.StrEnum`` needs Python 3.11)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Platform(StrEnum):
+    LINUX = "linux"
+    WINDOWS = "windows"
+
+
+class Protocol(StrEnum):
+    TCP = "tcp"
+    UDP = "udp"
+    RAW = "raw"
+    UDPLITE = "udplite"
+    SCTP = "sctp"
+
+
+class Family(StrEnum):
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+
+
+class TcpState(StrEnum):
+    LISTEN = "LISTEN"
+    SYN_SENT = "SYN_SENT"
+    SYN_RECEIVED = "SYN_RECEIVED"
+    ESTABLISHED = "ESTABLISHED"
+    FIN_WAIT_1 = "FIN_WAIT_1"
+    FIN_WAIT_2 = "FIN_WAIT_2"
+    CLOSE_WAIT = "CLOSE_WAIT"
+    CLOSING = "CLOSING"
+    LAST_ACK = "LAST_ACK"
+    TIME_WAIT = "TIME_WAIT"
+    CLOSED = "CLOSED"
+    DELETE_TCB = "DELETE_TCB"
+    BOUND = "BOUND"
+    UNKNOWN = "UNKNOWN"
+
+
+class Severity(StrEnum):
+    """How much a finding matters."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class DiagnosticSeverity(StrEnum):
+    """How much a diagnostic about the input matters."""
+
+    ERROR = "error"  # the capture says it failed (e.g. -b without elevation)
+    WARNING = "warning"  # a line netnorm did not recognise
+    NOTICE = "notice"  # a recognised line worth knowing about (netstat's own warnings)
+
+
+class Listeners(StrEnum):
+    """Which sockets the capture lists, as the heading (or the rows) show."""
+
+    ALL = "all"  # Linux -a, Windows -a
+    ONLY = "only"  # Linux -l
+    NONE = "none"  # Linux default, Windows without -a

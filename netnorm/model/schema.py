@@ -1,0 +1,207 @@
+"""The public schema: pydantic v2 models whose JSON field names are a contract.
+
+Scripts and SIEM pipelines read these names, so fields may be added but never renamed.
+``docs/schema.md`` and ``netnorm schema`` are generated from these models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from netnorm.model.enums import (
+    DiagnosticSeverity,
+    Family,
+    Listeners,
+    Platform,
+    Protocol,
+    TcpState,
+)
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Endpoint(BaseModel):
+    """One end of a connection, as netstat showed it and as netnorm understood it."""
+
+    model_config = _CONFIG
+
+    address: str | None = Field(
+        None,
+        description="Canonical IP address: IPv6 compressed and lower case, without brackets or "
+        "zone. Null when the capture shows a name or `*`.",
+    )
+    port: int | None = Field(
+        None,
+        description="Port number (0 is a value), resolved from `service` when netstat printed a "
+        "name. Null for `*` or an unknown service name. For raw sockets, the IP protocol number.",
+    )
+    host: str | None = Field(None, description="The host name as shown, when it is not numeric.")
+    service: str | None = Field(
+        None, description="The service name as shown, when the port is not numeric."
+    )
+    zone: str | None = Field(None, description="The IPv6 zone id, without `%`.")
+    truncated: bool = Field(
+        False,
+        description="True when Linux net-tools may have cut this field: it is exactly 23 "
+        "characters long and the capture was not made with `-W`.",
+    )
+
+
+class Timer(BaseModel):
+    """The Linux `-o` timer column: the time to the next timer event, not the connection's age."""
+
+    model_config = _CONFIG
+
+    kind: str = Field(
+        description="The timer keyword in English: off, on, keepalive, timewait, probe or unkn-N."
+    )
+    kind_raw: str = Field(description="The keyword exactly as printed (it is translated).")
+    seconds: float = Field(description="Seconds until the timer fires.")
+    retransmits: int = Field(description="Retransmissions (second number).")
+    probes: int = Field(description="Keepalive probes sent (third number).")
+
+
+class Connection(BaseModel):
+    """One Internet socket row of a netstat capture."""
+
+    model_config = _CONFIG
+
+    protocol: Protocol = Field(description="tcp, udp, raw, udplite or sctp.")
+    family: Family | None = Field(
+        None,
+        description="ipv4 or ipv6: from the protocol token on Linux (`tcp6`), from the address "
+        "on Windows. Null when only names are shown.",
+    )
+    local: Endpoint = Field(description="The local end.")
+    remote: Endpoint = Field(description="The remote end (the peer).")
+    state: TcpState | None = Field(
+        None,
+        description="Canonical state. Null for stateless UDP and raw sockets; UNKNOWN for a word "
+        "no table knows.",
+    )
+    state_raw: str | None = Field(None, description="The state exactly as printed.")
+    pid: int | None = Field(None, description="Owning process id (0 is a value).")
+    process: str | None = Field(
+        None,
+        description="The Linux program name, or the Windows `-b` image without brackets.",
+    )
+    process_truncated: bool = Field(
+        False,
+        description="True when the Linux PID/Program value is 19 characters long, the most "
+        "net-tools prints, so the name may have been cut.",
+    )
+    components: list[str] = Field(
+        default_factory=list,
+        description="The Windows `-b` service or component lines above the image, in order.",
+    )
+    owner_note: str | None = Field(
+        None,
+        description="A message netstat printed instead of an owner, e.g. "
+        '"Can not obtain ownership information".',
+    )
+    recv_q: int | None = Field(None, description="Linux receive queue bytes.")
+    send_q: int | None = Field(None, description="Linux send queue bytes.")
+    user: str | None = Field(None, description="Linux `-e` user name or uid, as shown.")
+    inode: int | None = Field(None, description="Linux `-e` socket inode.")
+    security_context: str | None = Field(None, description="Linux `-Z` SELinux context.")
+    timer: Timer | None = Field(None, description="Linux `-o` timer.")
+    line: int = Field(description="1-based line of the row in its source.")
+
+
+class UnixSocket(BaseModel):
+    """One row of the Linux UNIX domain socket section."""
+
+    model_config = _CONFIG
+
+    protocol: Literal["unix"] = Field("unix", description="Always unix.")
+    refcnt: int = Field(description="Reference count.")
+    flags: list[str] = Field(default_factory=list, description="Flags such as ACC, W, N.")
+    type: str = Field(description="STREAM, DGRAM, SEQPACKET … as printed (it may be translated).")
+    state: str | None = Field(None, description="LISTENING, CONNECTED … as printed, or null.")
+    inode: int | None = Field(None, description="Socket inode.")
+    pid: int | None = Field(None, description="Owning process id, with `-p`.")
+    process: str | None = Field(None, description="Owning program name, with `-p`.")
+    path: str | None = Field(None, description="Socket path; abstract names start with `@`.")
+    line: int = Field(description="1-based line of the row in its source.")
+
+
+class Diagnostic(BaseModel):
+    """Something about the input that a person should know: a notice, warning or error."""
+
+    model_config = _CONFIG
+
+    line: int | None = Field(description="1-based line, or null for the whole input.")
+    severity: DiagnosticSeverity = Field(description="error, warning or notice.")
+    code: str = Field(description="Stable machine-readable code, e.g. `unrecognised-line`.")
+    message: str = Field(description="What it means, in one sentence.")
+    text: str | None = Field(None, description="The input line concerned, exactly as read.")
+
+
+class CaptureOptions(BaseModel):
+    """The netstat options the capture was made with, as far as the text shows them."""
+
+    model_config = _CONFIG
+
+    numeric: bool | None = Field(
+        None,
+        description="`-n`: addresses and ports are numbers. False when any name was shown; "
+        "null when there were no rows to tell.",
+    )
+    listeners: Listeners | None = Field(
+        None,
+        description="all (Linux `-a`, Windows `-a`), only (Linux `-l`) or none (the default), "
+        "from the heading or from the rows.",
+    )
+    pid: bool = Field(False, description="PIDs shown: Linux `-p`, Windows `-o`.")
+    program: bool = Field(False, description="Program names shown: Linux `-p`, Windows `-b`.")
+    components: bool = Field(False, description="Windows `-b` component lines seen.")
+    extended: bool = Field(False, description="Linux `-e`: User and Inode columns.")
+    timers: bool = Field(False, description="Linux `-o`: Timer column.")
+    security_context: bool = Field(False, description="Linux `-Z`: Security Context column.")
+    wide: bool | None = Field(
+        None,
+        description="Linux `-W`: True when a field was longer than net-tools' 23 characters; "
+        "null when the text cannot tell. Always null on Windows, which never cuts.",
+    )
+    bound: bool = Field(False, description="Windows `-q`: BOUND sockets listed.")
+    protocols: list[Protocol] = Field(
+        default_factory=list,
+        description="Protocols seen (Linux `-t`/`-u`/`-w`, Windows `-p`).",
+    )
+    command: str = Field(
+        description="The shortest netstat command line that explains the text, e.g. "
+        "`netstat -anp` or `netstat -ano`."
+    )
+
+
+class Capture(BaseModel):
+    """One netstat snapshot: one block of headings and rows from one source."""
+
+    model_config = _CONFIG
+
+    source: str = Field(description="File path, `<stdin>` or `<text>`.")
+    index: int = Field(description="1-based position of this capture within its source.")
+    platform: Platform = Field(description="linux or windows, detected from the rows.")
+    tool: Literal["netstat"] = Field("netstat", description="The tool that printed the text.")
+    host: str | None = Field(None, description="The host the capture came from, when known.")
+    captured_at: datetime | None = Field(None, description="When the capture was taken.")
+    locale: str | None = Field(
+        None, description="Language of the headings and words, e.g. en, de, ja; null if unknown."
+    )
+    encoding: str | None = Field(None, description="The text encoding the source was read in.")
+    encoding_detected: bool | None = Field(
+        None, description="True when netnorm detected the encoding, false when it was given."
+    )
+    first_line: int = Field(description="First line of this capture in its source.")
+    last_line: int = Field(description="Last line of this capture in its source.")
+    options: CaptureOptions = Field(description="Options inferred from the text.")
+    connections: list[Connection] = Field(default_factory=list, description="Internet sockets.")
+    unix_sockets: list[UnixSocket] = Field(
+        default_factory=list, description="UNIX domain sockets (Linux)."
+    )
+    diagnostics: list[Diagnostic] = Field(
+        default_factory=list, description="Notices, warnings and errors about this capture."
+    )

@@ -1,0 +1,1 @@
+"""netstat grammars, one module per dialect, and the streaming reader that picks between them."""

@@ -1,0 +1,72 @@
+"""Named pyparsing atoms shared by the netstat grammars.
+
+A data row is matched as one token: a ``pp.Regex`` composed from these atoms' patterns. That
+keeps the grammar readable (each piece has a name) while the hot path runs one compiled regex
+per line, which is what makes the parser fast (see ``benchmarks/``). Structural lines, which are
+rare, use ordinary pyparsing combinators.
+"""
+
+from __future__ import annotations
+
+import pyparsing as pp
+
+
+def atom(pattern: str, name: str) -> pp.Regex:
+    """Return a named regex atom."""
+    return pp.Regex(pattern).set_name(name)
+
+
+def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
+    """Join atoms (and literal regex glue) into one regex token that returns a match object.
+
+    Args:
+        name: the grammar name shown in pyparsing's error messages.
+        parts: atoms (their pattern is used) or raw regex text.
+
+    Returns:
+        A ``pp.Regex`` built with ``as_match=True``; call ``.re_match`` on the hot path.
+    """
+    pattern = "".join(p.pattern if isinstance(p, pp.Regex) else p for p in parts)
+    return pp.Regex(pattern, as_match=True).set_name(name)
+
+
+# -- shared pieces -------------------------------------------------------------------------
+
+GAP = r"[ \t]+"
+INT = atom(r"\d+", "integer")
+FIELD = atom(r"[^\s]+", "field")
+REST = atom(r"(?P<rest>.*)", "rest of line")
+
+# -- Linux net-tools -----------------------------------------------------------------------
+
+LINUX_PROTO = atom(r"(?P<proto>(?:tcp|udpl|udp|raw|sctp)6?)", "Linux protocol")
+RECV_Q = atom(r"(?P<recv_q>\d+)", "Recv-Q")
+SEND_Q = atom(r"(?P<send_q>\d+)", "Send-Q")
+LOCAL = atom(r"(?P<local>[^\s]+)", "local address")
+REMOTE = atom(r"(?P<remote>[^\s]+)", "foreign address")
+
+#: ``-o`` timer suffix: keyword (translated), space, (seconds/retransmits/probes).
+TIMER = compose(
+    "timer",
+    r"(?:^|[ \t])(?P<kind>[^\s(]+) \((?P<seconds>\d+(?:\.\d+)?)/(?P<retrans>\d+)/(?P<probes>\d+)\)",
+    r"[ \t]*$",
+)
+
+#: ``PID/Program name``: the program may contain spaces and colons.
+OWNER = compose("PID/Program name", r"(?P<pid>\d+)/(?P<program>.*)")
+
+UNIX_ROW = compose(
+    "UNIX socket row",
+    r"^unix[ \t]+(?P<refcnt>\d+)[ \t]+\[(?P<flags>[^\]]*)\][ \t]+(?P<type>[^\s]+)[ \t]+",
+    r"(?:(?P<state>(?!\d+(?:[ \t]|$)|-(?:[ \t]|$))[^\s]+)[ \t]+)?",
+    r"(?P<inode>\d+|-)(?P<rest>.*)$",
+)
+
+# -- Windows netstat.exe -------------------------------------------------------------------
+
+WINDOWS_PROTO = atom(r"(?P<proto>TCP|UDP|TCPv6|UDPv6|TCPV6|UDPV6)", "Windows protocol")
+
+#: ``-b`` owner lines: ``[image]`` with one space, a component with two, a note with one.
+WINDOWS_IMAGE = compose("owner image", r"^[ \t]{0,2}\[(?P<image>.+)\][ \t]*$")
+WINDOWS_COMPONENT = compose("owner component", r"^[ \t]{2,}(?P<component>[^\s].*?)[ \t]*$")
+WINDOWS_NOTE = compose("owner note", r"^ (?P<note>[^\s].*?)[ \t]*$")

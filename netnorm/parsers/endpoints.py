@@ -1,0 +1,101 @@
+"""Endpoint text (``10.0.0.1:22``, ``[fe80::1%9]:1900``, ``localhost:ssh``) to schema fields.
+
+Results are cached: real captures repeat the same endpoints (listeners, ``0.0.0.0:*``, busy
+servers) thousands of times. The returned dicts are shared and must be treated as read-only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from typing import Any
+
+from netnorm.model.services import port_of
+
+#: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
+LINUX_FIELD_WIDTH = 23
+
+EndpointDict = dict[str, Any]
+
+
+@lru_cache(maxsize=16384)
+def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
+    """Split an address into (canonical IP, host name, zone).
+
+    IPv6 comes out compressed and lower case; an IPv4-mapped address is written
+    ``::ffff:a.b.c.d`` on every Python version. Anything that is not an IP is a host name.
+    """
+    if text in ("*", ""):
+        return None, None, None
+    zone = None
+    addr = text
+    if "%" in addr:
+        addr, zone = addr.split("%", 1)
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return None, text, None
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped
+        if mapped is not None:
+            return f"::ffff:{mapped}", None, zone or None
+        # str() of an IPv6Address never carries the zone here: it was split off above
+        return ip.compressed, None, zone or None
+    return str(ip), None, None
+
+
+def _port(text: str) -> tuple[int | None, str | None]:
+    if text == "*" or not text:
+        return None, None
+    if text.isdigit():
+        return int(text), None
+    return port_of(text), text
+
+
+def _endpoint(
+    address_text: str, port_text: str, truncated: bool
+) -> EndpointDict:
+    address, host, zone = canonical_address(address_text)
+    port, service = _port(port_text)
+    return {
+        "address": address,
+        "port": port,
+        "host": host,
+        "service": service,
+        "zone": zone,
+        "truncated": truncated,
+    }
+
+
+@lru_cache(maxsize=32768)
+def linux_endpoint(text: str, wide: bool) -> EndpointDict:
+    """Parse a net-tools address field: IPv6 unbracketed, split at the last colon.
+
+    Args:
+        text: the field as printed.
+        wide: True when the capture is known to be made with ``-W`` (nothing is cut).
+    """
+    truncated = not wide and len(text) == LINUX_FIELD_WIDTH
+    if text.startswith("["):  # only `[::]` is bracketed, under name resolution
+        close = text.find("]")
+        if close > 0:
+            rest = text[close + 1 :]
+            return _endpoint(text[1:close], rest[1:] if rest.startswith(":") else rest, truncated)
+    head, sep, tail = text.rpartition(":")
+    if not sep:
+        return _endpoint(text, "", truncated)
+    return _endpoint(head, tail, truncated)
+
+
+@lru_cache(maxsize=32768)
+def windows_endpoint(text: str) -> EndpointDict:
+    """Parse a Windows address field: IPv6 in brackets with an optional ``%zone``."""
+    if text.startswith("["):
+        close = text.find("]")
+        if close > 0:
+            rest = text[close + 1 :]
+            return _endpoint(text[1:close], rest[1:] if rest.startswith(":") else rest, False)
+    head, sep, tail = text.rpartition(":")
+    if not sep:
+        return _endpoint(text, "", False)
+    return _endpoint(head, tail, False)

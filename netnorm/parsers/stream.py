@@ -1,0 +1,548 @@
+"""The streaming reader: numbered lines in, captures, rows and diagnostics out.
+
+The dialect is decided per row, not per file: a Linux row is lower-case ``tcp``/``udp`` with two
+queue columns, a Windows row is ``TCP``/``UDP`` followed by two addresses. Headings, titles and
+column headers are hints that start a new capture and say which optional columns exist.
+
+Every non-blank line ends up as exactly one of: a connection or UNIX socket record, a recognised
+structural line, or a diagnostic with its line number. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from netnorm.decode import MAX_LINE
+from netnorm.model.enums import DiagnosticSeverity, Listeners, Platform
+from netnorm.model.vocabulary import (
+    HEADER_WORDS,
+    LINUX_HEADING_PREFIXES,
+    LINUX_HEADINGS,
+    LINUX_OTHER_SECTIONS,
+    LINUX_UNIX_HEADINGS,
+    LINUX_WARNINGS,
+    WINDOWS_ELEVATION,
+    WINDOWS_TITLES,
+)
+from netnorm.parsers import linux_netstat as lx
+from netnorm.parsers import windows_netstat as win
+
+#: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
+MAX_DIAGNOSTICS = 1000
+
+Section = Literal["inet", "unix", "other"]
+
+
+@dataclass
+class CaptureState:
+    """Everything known about the capture being read; turned into a ``Capture`` at its end."""
+
+    source: str
+    index: int
+    first_line: int
+    platform: Platform | None = None
+    host: str | None = None
+    locale: str | None = None
+    last_line: int = 0
+    listeners: Listeners | None = None
+    section: Section = "inet"
+    expect_header: bool = False
+    linux_cols: lx.Columns = field(default_factory=lx.Columns)
+    windows_pid: bool | None = None
+    unix_owner: bool | None = None
+    rows: int = 0
+    unix_rows: int = 0
+    names_seen: bool = False
+    listen_rows: int = 0
+    other_rows: int = 0
+    owners_seen: bool = False
+    images_seen: bool = False
+    components_seen: bool = False
+    notes_seen: bool = False
+    bound_seen: bool = False
+    protocols: set[str] = field(default_factory=set)
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    dropped_diagnostics: int = 0
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.rows or self.unix_rows or self.section != "inet" or self.listeners)
+
+    def options(self) -> dict[str, Any]:
+        """Infer the netstat options from what was seen (see ``CaptureOptions``)."""
+        linux = self.platform != Platform.WINDOWS
+        rows = self.rows
+        numeric = None if rows == 0 else not self.names_seen
+        listeners = self.listeners
+        if listeners is None and rows:
+            if self.listen_rows and self.other_rows:
+                listeners = Listeners.ALL
+            elif self.listen_rows:
+                listeners = Listeners.ONLY if linux else Listeners.ALL
+            else:
+                listeners = Listeners.NONE
+        cols = self.linux_cols
+        pid = bool(cols.owner or self.owners_seen) if linux else bool(self.windows_pid)
+        program = bool(cols.owner or self.owners_seen) if linux else self.images_seen
+        protocols = sorted(self.protocols)
+        return {
+            "numeric": numeric,
+            "listeners": listeners.value if listeners is not None else None,
+            "pid": pid,
+            "program": program,
+            "components": self.components_seen,
+            "extended": bool(cols.user) if linux else False,
+            "timers": bool(cols.timer) if linux else False,
+            "security_context": bool(cols.context) if linux else False,
+            "wide": (True if cols.wide else None) if linux else None,
+            "bound": self.bound_seen,
+            "protocols": protocols,
+            "command": self._command(linux, numeric, listeners, pid, program, protocols),
+        }
+
+    def _command(
+        self,
+        linux: bool,
+        numeric: bool | None,
+        listeners: Listeners | None,
+        pid: bool,
+        program: bool,
+        protocols: list[str],
+    ) -> str:
+        letters = ""
+        if linux:
+            letters += {Listeners.ALL: "a", Listeners.ONLY: "l"}.get(listeners, "") if listeners else ""
+            cols = self.linux_cols
+            letters += "e" if cols.user else ""
+            letters += "n" if numeric else ""
+            letters += "o" if cols.timer else ""
+            letters += "p" if pid else ""
+            if not ({"tcp", "udp"} <= set(protocols)):
+                letters += "".join(
+                    {"tcp": "t", "udp": "u", "raw": "w", "udplite": "U", "sctp": "S"}[p]
+                    for p in protocols
+                )
+            if self.unix_rows and not protocols:
+                letters += "x"
+            letters += "W" if cols.wide else ""
+            letters += "Z" if cols.context else ""
+        else:
+            letters += "a" if listeners == Listeners.ALL else ""
+            letters += "n" if numeric else ""
+            letters += "o" if pid else ""
+            letters += "b" if program or self.notes_seen else ""
+            letters += "q" if self.bound_seen else ""
+        return "netstat -" + letters if letters else "netstat"
+
+
+class Event:
+    """Kinds of items the reader yields (first element of each tuple)."""
+
+    CONNECTION = "connection"
+    UNIX = "unix"
+    DIAGNOSTIC = "diagnostic"
+    CAPTURE = "capture"
+
+
+Item = tuple[str, Any, CaptureState | None]
+
+
+class Reader:
+    """Reads one source's lines and yields ``(kind, payload, capture)`` items.
+
+    Kinds: ``connection`` and ``unix`` (a row dict, as it is read), ``diagnostic`` (a dict, as
+    it is found; the capture may be ``None`` before the first one starts) and ``capture`` (the
+    finished ``CaptureState``, after all its rows).
+
+    Args:
+        source: the name used in diagnostics and ``Capture.source``.
+        platform: force one dialect (``linux`` or ``windows``); rows of the other become
+            diagnostics.
+        host: the host recorded on every capture.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        platform: Platform | None = None,
+        host: str | None = None,
+    ) -> None:
+        self.source = source
+        self.forced = platform
+        self.host = host
+        self.capture: CaptureState | None = None
+        self.count = 0
+        self.preamble: list[dict[str, Any]] = []
+        self.pending: dict[str, Any] | None = None
+        self.warning_open = False
+        self.warning_lines = 0
+
+    # -- captures --------------------------------------------------------------------------
+
+    def _start(self, lineno: int) -> Iterator[Item]:
+        yield from self._finish()
+        self.count += 1
+        cap = CaptureState(self.source, self.count, lineno, host=self.host)
+        if self.forced is not None:
+            cap.platform = self.forced
+        if self.preamble:
+            cap.diagnostics.extend(self.preamble)
+            cap.first_line = min(cap.first_line, *(d["line"] for d in self.preamble))
+            self.preamble = []
+        self.capture = cap
+
+    def _finish(self) -> Iterator[Item]:
+        yield from self._flush()
+        if self.capture is not None:
+            cap = self.capture
+            if cap.dropped_diagnostics:
+                cap.diagnostics.append(
+                    _diag(
+                        None,
+                        DiagnosticSeverity.WARNING,
+                        "too-many-diagnostics",
+                        f"{cap.dropped_diagnostics} more diagnostics were not kept",
+                    )
+                )
+            self.capture = None
+            yield Event.CAPTURE, cap, cap
+
+    def _current(self, lineno: int) -> Iterator[Item]:
+        if self.capture is None:
+            yield from self._start(lineno)
+
+    def _flush(self) -> Iterator[Item]:
+        if self.pending is not None:
+            conn = self.pending
+            self.pending = None
+            yield Event.CONNECTION, conn, self.capture
+
+    def _diagnose(
+        self,
+        lineno: int | None,
+        severity: DiagnosticSeverity,
+        code: str,
+        message: str,
+        text: str | None = None,
+    ) -> Iterator[Item]:
+        d = _diag(lineno, severity, code, message, text)
+        cap = self.capture
+        if cap is None:
+            if len(self.preamble) < MAX_DIAGNOSTICS:
+                self.preamble.append(d)
+        elif len(cap.diagnostics) < MAX_DIAGNOSTICS:
+            cap.diagnostics.append(d)
+        else:
+            cap.dropped_diagnostics += 1
+        yield Event.DIAGNOSTIC, d, cap
+
+    # -- the line loop ---------------------------------------------------------------------
+
+    def read(self, lines: Iterable[tuple[int, str]]) -> Iterator[Item]:
+        """Yield items for every line; see the class docstring."""
+        linux_row = lx.parse_row
+        windows_row = win.parse_row
+        forced = self.forced
+        allow_linux = forced is not Platform.WINDOWS
+        allow_windows = forced is not Platform.LINUX
+        lineno = 0
+        for lineno, line in lines:
+            if not line or line.isspace():
+                continue
+            if len(line) > MAX_LINE:
+                yield from self._flush()
+                yield from self._diagnose(
+                    lineno,
+                    DiagnosticSeverity.WARNING,
+                    "line-too-long",
+                    f"line longer than {MAX_LINE} characters was skipped",
+                    line[:200],
+                )
+                continue
+            cap = self.capture
+            if cap is not None and cap.section == "inet":
+                # the hot path: a row of the platform already seen
+                if cap.platform is Platform.LINUX:
+                    parsed = linux_row(line, lineno, cap.linux_cols)
+                    if parsed is not None:
+                        yield from self._flush()
+                        yield from self._linux_conn(cap, parsed, line, lineno)
+                        continue
+                elif cap.platform is Platform.WINDOWS:
+                    conn = windows_row(line, lineno)
+                    if conn is not None:
+                        yield from self._flush()
+                        self._windows_conn(cap, conn, lineno)
+                        self.pending = conn
+                        continue
+            yield from self._slow_line(line, lineno, allow_linux, allow_windows)
+        yield from self._finish()
+        if self.preamble:
+            # nothing in the input started a capture: report what was there
+            for d in self.preamble:
+                yield Event.DIAGNOSTIC, d, None
+            self.preamble = []
+
+    def _linux_conn(
+        self, cap: CaptureState, parsed: tuple[dict[str, Any], str | None], line: str, lineno: int
+    ) -> Iterator[Item]:
+        conn, leftover = parsed
+        cap.rows += 1
+        cap.last_line = lineno
+        cap.protocols.add(conn["protocol"])
+        state = conn["state"]
+        if state == "LISTEN" or (state is None and conn["remote"]["port"] is None):
+            cap.listen_rows += 1
+        else:
+            cap.other_rows += 1
+        if conn["pid"] is not None:
+            cap.owners_seen = True
+        if not cap.names_seen and (
+            conn["local"]["host"] is not None
+            or conn["local"]["service"] is not None
+            or conn["remote"]["host"] is not None
+            or conn["remote"]["service"] is not None
+        ):
+            cap.names_seen = True
+        yield Event.CONNECTION, conn, cap
+        if leftover is not None:
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.WARNING,
+                "unexpected-columns",
+                f"row kept, but its trailing text {leftover[:60]!r} fits no known column",
+                line,
+            )
+
+    def _windows_conn(self, cap: CaptureState, conn: dict[str, Any], lineno: int) -> None:
+        cap.rows += 1
+        cap.last_line = lineno
+        cap.protocols.add(conn["protocol"])
+        state = conn["state"]
+        if state == "LISTEN" or state == "BOUND" or conn["protocol"] == "udp":
+            cap.listen_rows += 1
+        else:
+            cap.other_rows += 1
+        if state == "BOUND":
+            cap.bound_seen = True
+        if conn["pid"] is not None:
+            cap.windows_pid = True
+        if not cap.names_seen and (
+            conn["local"]["host"] is not None
+            or conn["local"]["service"] is not None
+            or conn["remote"]["host"] is not None
+            or conn["remote"]["service"] is not None
+        ):
+            cap.names_seen = True
+
+    def _slow_line(
+        self, line: str, lineno: int, allow_linux: bool, allow_windows: bool
+    ) -> Iterator[Item]:
+        cap = self.capture
+        stripped = line.strip()
+
+        # -b owner lines belong to the pending Windows row
+        if self.pending is not None and cap is not None:
+            kind = win.attach_owner_line(self.pending, line)
+            if kind is not None:
+                cap.last_line = lineno
+                if kind == "image":
+                    cap.images_seen = True
+                elif kind == "component":
+                    cap.components_seen = True
+                else:
+                    cap.notes_seen = True
+                return
+        yield from self._flush()
+
+        # a multi-line netstat warning continues
+        if self.warning_open:
+            self.warning_lines += 1
+            if stripped.endswith((")", "）")) or self.warning_lines >= 3:
+                self.warning_open = False
+            if cap is not None:
+                cap.last_line = lineno
+            return
+
+        # rows of a platform not seen yet in this capture
+        if allow_linux:
+            parsed = lx.parse_row(line, lineno, cap.linux_cols if cap else lx.Columns())
+            if parsed is not None:
+                yield from self._row_capture(Platform.LINUX, lineno)
+                cap = self.capture
+                assert cap is not None
+                if cap.section != "inet":
+                    cap.section = "inet"
+                # re-parse with this capture's columns
+                parsed = lx.parse_row(line, lineno, cap.linux_cols)
+                assert parsed is not None
+                yield from self._linux_conn(cap, parsed, line, lineno)
+                return
+        if allow_windows:
+            conn = win.parse_row(line, lineno)
+            if conn is not None:
+                yield from self._row_capture(Platform.WINDOWS, lineno)
+                cap = self.capture
+                assert cap is not None
+                cap.section = "inet"
+                self._windows_conn(cap, conn, lineno)
+                self.pending = conn
+                return
+
+        # UNIX domain sockets
+        if stripped.startswith("unix") and allow_linux:
+            row = lx.parse_unix_row(stripped, lineno, cap.unix_owner if cap else None)
+            if row is not None:
+                if cap is None or cap.platform is Platform.WINDOWS:
+                    yield from self._start(lineno)
+                    cap = self.capture
+                    assert cap is not None
+                cap.platform = Platform.LINUX
+                cap.section = "unix"
+                cap.unix_rows += 1
+                cap.last_line = lineno
+                yield Event.UNIX, row, cap
+                return
+
+        # Linux Internet heading
+        heading = LINUX_HEADINGS.get(stripped)
+        if heading is None:
+            prefix = stripped.split(" (")[0]
+            code = LINUX_HEADING_PREFIXES.get(prefix)
+            if code is not None:
+                heading = (Listeners.NONE, code)
+        if heading is not None and allow_linux:
+            yield from self._start(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.platform = Platform.LINUX
+            cap.listeners, cap.locale = heading
+            cap.expect_header = True
+            cap.last_line = lineno
+            return
+
+        # Windows title
+        title_locale = WINDOWS_TITLES.get(stripped)
+        if title_locale is not None and allow_windows:
+            yield from self._start(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.platform = Platform.WINDOWS
+            cap.locale = title_locale
+            cap.expect_header = True
+            cap.last_line = lineno
+            return
+
+        # Linux UNIX section heading, other sections
+        for prefix, code in LINUX_UNIX_HEADINGS.items():
+            if stripped.startswith(prefix):
+                if cap is None or cap.section == "unix":
+                    yield from self._start(lineno)
+                    cap = self.capture
+                    assert cap is not None
+                cap.platform = Platform.LINUX
+                cap.locale = cap.locale or code
+                cap.section = "unix"
+                cap.expect_header = True
+                cap.last_line = lineno
+                return
+        if stripped.startswith(LINUX_OTHER_SECTIONS):
+            yield from self._current(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.section = "other"
+            cap.last_line = lineno
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.NOTICE,
+                "section-skipped",
+                "section without IP sockets skipped",
+                stripped,
+            )
+            return
+        if cap is not None and cap.section == "other":
+            cap.last_line = lineno
+            return  # inside a skipped section: its header and rows
+
+        # netstat's own messages
+        if stripped in WINDOWS_ELEVATION:
+            yield from self._current(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.platform = cap.platform or Platform.WINDOWS
+            cap.last_line = lineno
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.ERROR,
+                "elevation-required",
+                "netstat -b needs an elevated prompt; this capture has no rows",
+                stripped,
+            )
+            return
+        if stripped.startswith(LINUX_WARNINGS):
+            if stripped.startswith(("(", "（")) and not stripped.endswith((")", "）")):
+                self.warning_open = True
+                self.warning_lines = 0
+            if cap is not None:
+                cap.last_line = lineno
+            yield from self._diagnose(
+                lineno, DiagnosticSeverity.NOTICE, "netstat-warning", "netstat warned", stripped
+            )
+            return
+        # column headers
+        first = stripped.split(None, 1)[0]
+        if first in HEADER_WORDS or (cap is not None and cap.expect_header):
+            if cap is not None and (cap.rows or cap.unix_rows) and cap.section == "inet":
+                yield from self._start(lineno)  # a header without a heading: a new block
+                cap = self.capture
+            yield from self._current(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.expect_header = False
+            cap.last_line = lineno
+            if cap.section == "unix":
+                cap.unix_owner = "PID/Program name" in line
+            else:
+                cap.linux_cols = lx.header_columns(line)
+                cap.windows_pid = line.rstrip().endswith("PID")
+            return
+
+        yield from self._diagnose(
+            lineno,
+            DiagnosticSeverity.WARNING,
+            "unrecognised-line",
+            "line not recognised as netstat output",
+            line,
+        )
+
+    def _row_capture(self, platform: Platform, lineno: int) -> Iterator[Item]:
+        cap = self.capture
+        if cap is None or (cap.platform is not None and cap.platform is not platform and cap.rows):
+            yield from self._start(lineno)
+            cap = self.capture
+            assert cap is not None
+        elif cap.section == "unix" and platform is Platform.LINUX:
+            # Internet rows after the UNIX section: a new block without a heading
+            yield from self._start(lineno)
+            cap = self.capture
+            assert cap is not None
+        cap.platform = platform
+        cap.expect_header = False
+
+
+def _diag(
+    line: int | None,
+    severity: DiagnosticSeverity,
+    code: str,
+    message: str,
+    text: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "line": line,
+        "severity": severity.value,
+        "code": code,
+        "message": message,
+        "text": text,
+    }
