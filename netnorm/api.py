@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from netnorm.decode import Decoded, open_lines
 from netnorm.errors import FormatError, InputError
 from netnorm.model.enums import Platform
+from netnorm.parsers.row import Row, as_dict
 from netnorm.parsers.stream import CaptureState, Event, Item, Reader
 
 Source = str | bytes | os.PathLike[str]
@@ -103,7 +104,7 @@ def iter_items(
 def capture_dict(
     cap: CaptureState,
     decoded: Decoded,
-    connections: list[dict[str, Any]],
+    connections: list[Row],
     unix_sockets: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Build the JSON-ready dict of one capture, in the field order of ``Capture``."""
@@ -120,7 +121,7 @@ def capture_dict(
         "first_line": cap.first_line,
         "last_line": max(cap.last_line, cap.first_line),
         "options": cap.options(),
-        "connections": connections,
+        "connections": [as_dict(row) for row in connections],
         "unix_sockets": unix_sockets,
         "diagnostics": cap.diagnostics,
     }
@@ -136,7 +137,7 @@ def iter_capture_dicts(
 ) -> Iterator[dict[str, Any]]:
     """Yield one JSON-ready dict per capture. Raises ``FormatError`` if there is none."""
     decoded, items = iter_items(source, platform, host=host, encoding=encoding, name=name)
-    conns: list[dict[str, Any]] = []
+    conns: list[Row] = []
     unix: list[dict[str, Any]] = []
     found = False
     first_diag: dict[str, Any] | None = None
@@ -214,4 +215,4 @@ def iter_connections(
     _, items = iter_items(source, platform, host=host, encoding=encoding)
     for kind, payload, _cap in items:
         if kind == Event.CONNECTION:
-            yield Connection.model_validate(payload)
+            yield Connection.model_validate(as_dict(payload))

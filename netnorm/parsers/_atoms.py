@@ -46,7 +46,7 @@ LOCAL = atom(r"(?P<local>[^\s]+)", "local address")
 REMOTE = atom(r"(?P<remote>[^\s]+)", "foreign address")
 
 #: ``-o`` timer suffix: keyword (translated), space, (seconds/retransmits/probes).
-TIMER = compose(
+TIMER_SUFFIX = compose(
     "timer",
     r"(?:^|[ \t])(?P<kind>[^\s(]+) \((?P<seconds>\d+(?:\.\d+)?)/(?P<retrans>\d+)/(?P<probes>\d+)\)",
     r"[ \t]*$",
@@ -67,6 +67,9 @@ UNIX_ROW = compose(
 WINDOWS_PROTO = atom(r"(?P<proto>TCP|UDP|TCPv6|UDPv6|TCPV6|UDPV6)", "Windows protocol")
 
 #: ``-b`` owner lines: ``[image]`` with one space, a component with two, a note with one.
-WINDOWS_IMAGE = compose("owner image", r"^[ \t]{0,2}\[(?P<image>.+)\][ \t]*$")
-WINDOWS_COMPONENT = compose("owner component", r"^[ \t]{2,}(?P<component>[^\s].*?)[ \t]*$")
-WINDOWS_NOTE = compose("owner note", r"^ (?P<note>[^\s].*?)[ \t]*$")
+WINDOWS_IMAGE = atom(r"[ \t]{0,2}\[(?P<image>.+)\][ \t]*", "owner image")
+WINDOWS_COMPONENT = atom(r"[ \t]{2,}(?P<component>[^\s].*?)[ \t]*", "owner component")
+WINDOWS_NOTE = atom(r" (?P<note>[^\s].*?)[ \t]*", "owner note")
+WINDOWS_OWNER_LINE = compose(
+    "owner line", "^(?:", WINDOWS_IMAGE, "|", WINDOWS_COMPONENT, "|", WINDOWS_NOTE, ")$"
+)

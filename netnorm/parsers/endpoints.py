@@ -7,6 +7,7 @@ servers) thousands of times. The returned dicts are shared and must be treated a
 from __future__ import annotations
 
 import ipaddress
+import socket
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,19 @@ LINUX_FIELD_WIDTH = 23
 EndpointDict = dict[str, Any]
 
 
+def _is_plain_ipv4(text: str) -> bool:
+    """True for dotted-quad IPv4 already in canonical form (the common case, checked cheaply)."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return False
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or len(part) > 3:
+            return False
+        if (part[0] == "0" and len(part) > 1) or int(part) > 255:
+            return False
+    return True
+
+
 @lru_cache(maxsize=16384)
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     """Split an address into (canonical IP, host name, zone).
@@ -27,10 +41,21 @@ def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     """
     if text in ("*", ""):
         return None, None, None
+    if _is_plain_ipv4(text):
+        return text, None, None
     zone = None
     addr = text
     if "%" in addr:
         addr, zone = addr.split("%", 1)
+    if ":" in addr:
+        # the C routines are many times faster than ipaddress and give the RFC 5952 text;
+        # forms with dotted tails other than ::ffff: go through ipaddress for a stable result
+        try:
+            text6 = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, addr))
+        except (OSError, ValueError):
+            return None, text, None
+        if "." not in text6 or text6.startswith("::ffff:"):
+            return text6, None, zone or None
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:

@@ -23,11 +23,23 @@ from netnorm.parsers._atoms import (
     REMOTE,
     REST,
     SEND_Q,
-    TIMER,
+    TIMER_SUFFIX,
     UNIX_ROW,
     compose,
 )
 from netnorm.parsers.endpoints import LINUX_FIELD_WIDTH, linux_endpoint
+from netnorm.parsers.row import (
+    INODE,
+    PID,
+    PROCESS,
+    PROCESS_TRUNCATED,
+    SECURITY_CONTEXT,
+    STATE,
+    STATE_RAW,
+    TIMER,
+    USER,
+    Row,
+)
 
 #: One Internet row, matched as a single token.
 ROW = compose(
@@ -57,7 +69,7 @@ _PROTOCOLS = {
 OWNER_WIDTH = 19
 
 _row_match = ROW.re_match
-_timer_search = TIMER.re.search
+_timer_search = TIMER_SUFFIX.re.search
 _owner_match = OWNER.re_match
 _unix_match = UNIX_ROW.re_match
 
@@ -94,134 +106,170 @@ def split_glued_state(token: str) -> tuple[str, str] | None:
     return None
 
 
-def parse_row(line: str, lineno: int, cols: Columns) -> tuple[dict[str, Any], str | None] | None:
+#: The common row shape: a plain state word and/or an owner, no -e, -o or -Z columns.
+SIMPLE_REST = compose(
+    "state and owner",
+    r"^(?:[ \t]+(?P<state>[A-Z][A-Z0-9_]*))?(?:[ \t]+(?P<owner>-|(?P<pid>\d+)/(?P<program>.*?)))?",
+    r"[ \t]*$",
+)
+_simple_match = SIMPLE_REST.re_match
+
+_NO_COMPONENTS: tuple[str, ...] = ()
+_STATES: dict[str, str | None] = {}
+
+
+def _state(word: str) -> str | None:
+    found = _STATES.get(word, "")
+    if found == "":
+        state = linux_state(word)
+        found = state.value if state is not None else None
+        if len(_STATES) < 4096:
+            _STATES[word] = found
+    return found
+
+
+def _timer(rest: str) -> tuple[dict[str, Any] | None, str]:
+    t = _timer_search(rest)
+    if t is None:
+        return None, rest
+    kind_raw = t.group("kind")
+    kind = LINUX_TIMERS.get(kind_raw)
+    if kind is None:
+        kind = "on" if kind_raw.startswith("on") and kind_raw[2:].isdigit() else kind_raw
+    timer = {
+        "kind": kind,
+        "kind_raw": kind_raw,
+        "seconds": float(t.group("seconds")),
+        "retransmits": int(t.group("retrans")),
+        "probes": int(t.group("probes")),
+    }
+    return timer, rest[: t.start()].rstrip()
+
+
+def _split_state(rest: str, base: str) -> tuple[str | None, str]:
+    """Take the state off the front of ``rest`` (which starts with a non-space)."""
+    if base == "raw":
+        word, _, tail = rest.partition(" ")
+        return (word, tail.lstrip()) if word.isdigit() else (None, rest)
+    for phrase in LINUX_STATE_PHRASES:
+        if rest.startswith(phrase) and (len(rest) == len(phrase) or rest[len(phrase)] == " "):
+            return phrase, rest[len(phrase) :].lstrip()
+    word, _, tail = rest.partition(" ")
+    if base == "tcp":
+        glued = split_glued_state(word)
+        if glued is not None:
+            return glued[0], (glued[1] + " " + tail).strip()
+        if word == "-" or _owner_match(word) is not None:
+            return None, rest  # a tcp row printed without a state (busybox -p)
+        return word, tail.lstrip()
+    if word.upper() in LINUX_STATES:
+        return word, tail.lstrip()
+    return None, rest  # UDP: blank state
+
+
+def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] | None:
     """Parse one Internet row.
 
     Args:
         line: the line without its line ending.
         lineno: its 1-based number.
-        cols: what the header said about optional columns.
+        cols: what the header said about optional columns; ``wide`` is updated from the rows.
 
     Returns:
-        ``None`` when the line is not a row; otherwise the connection dict and, when part of the
-        line could not be assigned to a column, that leftover text.
+        ``None`` when the line is not a row; otherwise the connection row and, when part of the
+        line fits no column, that leftover text (the row is kept either way).
     """
     m = _row_match(line)
     if m is None:
         return None
     proto, recv_q, send_q, local, remote, rest = m.groups()
-    six = proto.endswith("6")
+    six = proto[-1] == "6"
     base = proto[:-1] if six else proto
-    protocol = _PROTOCOLS[base]
     wide = cols.wide
     if not wide and (len(local) > LINUX_FIELD_WIDTH or len(remote) > LINUX_FIELD_WIDTH):
         wide = cols.wide = True
+    row: Row = [
+        _PROTOCOLS[base],
+        "ipv6" if six else "ipv4",
+        linux_endpoint(local, wide),
+        linux_endpoint(remote, wide),
+        None,
+        None,
+        None,
+        None,
+        False,
+        _NO_COMPONENTS,
+        None,
+        int(recv_q),
+        int(send_q),
+        None,
+        None,
+        None,
+        None,
+        lineno,
+    ]
+    if not (cols.user or cols.timer or cols.context):
+        simple = _simple_match(rest)
+        if simple is not None:
+            state_raw, owner, pid, program = simple.groups()
+            if state_raw is not None:
+                if base == "udp" or base == "udpl":
+                    if state_raw.upper() not in LINUX_STATES:
+                        simple = None  # a user name or other column: take the slow path
+                elif base == "raw":
+                    simple = None
+            if simple is not None:
+                if state_raw is not None:
+                    row[STATE] = _state(state_raw)
+                    row[STATE_RAW] = state_raw
+                if pid is not None:
+                    row[PID] = int(pid)
+                    row[PROCESS] = program or None
+                    row[PROCESS_TRUNCATED] = len(owner) >= OWNER_WIDTH
+                return row, None
+    return row, _parse_rest(row, rest.strip(), base, cols)
 
-    timer = None
-    rest = rest.strip()
+
+def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
+    """Fill state, user, inode, owner, context and timer from the text after the addresses."""
     if rest.endswith(")") and cols.timer is not False:
-        t = _timer_search(rest)
-        if t is not None:
-            kind_raw = t.group("kind")
-            kind = LINUX_TIMERS.get(kind_raw)
-            if kind is None:
-                if kind_raw.startswith("unkn-"):
-                    kind = kind_raw
-                elif kind_raw.startswith("on") and kind_raw[2:].isdigit():
-                    kind = "on"
-                else:
-                    kind = kind_raw
-            timer = {
-                "kind": kind,
-                "kind_raw": kind_raw,
-                "seconds": float(t.group("seconds")),
-                "retransmits": int(t.group("retrans")),
-                "probes": int(t.group("probes")),
-            }
-            rest = rest[: t.start()].rstrip()
-
-    state_raw: str | None = None
+        row[TIMER], rest = _timer(rest)
     if rest:
-        if base == "raw":
-            word, _, tail = rest.partition(" ")
-            if word.isdigit():
-                state_raw, rest = word, tail.lstrip()
-        else:
-            for phrase in LINUX_STATE_PHRASES:
-                if rest.startswith(phrase) and (len(rest) == len(phrase) or rest[len(phrase)] == " "):
-                    state_raw, rest = phrase, rest[len(phrase) :].lstrip()
-                    break
-            else:
-                word, _, tail = rest.partition(" ")
-                if base == "tcp" or word.upper() in LINUX_STATES:
-                    glued = split_glued_state(word) if base == "tcp" else None
-                    if glued is not None:
-                        state_raw, rest = glued[0], (glued[1] + " " + tail).strip()
-                    elif base == "tcp" and (_owner_match(word) is not None or word == "-"):
-                        state_raw = None  # a tcp row without a state column (busybox -p)
-                    else:
-                        state_raw, rest = word, tail.lstrip()
-
-    user = None
-    inode = None
-    context = None
-    pid = None
-    process = None
-    process_truncated = False
-    leftover = None
-    if rest:
-        tokens = rest.split(None, 2)
-        if cols.user or (
+        state_raw, rest = _split_state(rest, base)
+        if state_raw is not None:
+            row[STATE] = _state(state_raw)
+            row[STATE_RAW] = state_raw
+    if not rest:
+        return None
+    tokens = rest.split(None, 2)
+    if len(tokens) >= 2 and tokens[1].isdigit() and (
+        cols.user
+        or (
             cols.user is None
-            and len(tokens) >= 2
-            and tokens[1].isdigit()
             and (len(tokens) == 2 or tokens[2] == "-" or _owner_match(tokens[2]) is not None)
-        ):
-            if len(tokens) >= 2 and tokens[1].isdigit():
-                user = tokens[0]
-                inode = int(tokens[1])
-                rest = tokens[2] if len(tokens) == 3 else ""
-        if rest and cols.context:
-            head, _, last = rest.rpartition(" ")
-            if head.strip():
-                context, rest = last, head.rstrip()
-            elif cols.owner is False:
-                context, rest = rest, ""
-        if rest:
-            o = _owner_match(rest)
-            if o is not None:
-                pid = int(o.group("pid"))
-                process = o.group("program").rstrip() or None
-                process_truncated = len(rest.rstrip()) >= OWNER_WIDTH
-            elif rest == "-":
-                pass
-            elif rest.startswith("- ") and cols.context is None:
-                context = rest[2:].strip() or None
-            else:
-                leftover = rest
-
-    state = linux_state(state_raw) if state_raw is not None else None
-    conn: dict[str, Any] = {
-        "protocol": protocol,
-        "family": "ipv6" if six else "ipv4",
-        "local": linux_endpoint(local, wide),
-        "remote": linux_endpoint(remote, wide),
-        "state": state.value if state is not None else None,
-        "state_raw": state_raw,
-        "pid": pid,
-        "process": process,
-        "process_truncated": process_truncated,
-        "components": [],
-        "owner_note": None,
-        "recv_q": int(recv_q),
-        "send_q": int(send_q),
-        "user": user,
-        "inode": inode,
-        "security_context": context,
-        "timer": timer,
-        "line": lineno,
-    }
-    return conn, leftover
+        )
+    ):
+        row[USER] = tokens[0]
+        row[INODE] = int(tokens[1])
+        rest = tokens[2] if len(tokens) == 3 else ""
+    if rest and cols.context:
+        head, _, last = rest.rpartition(" ")
+        if head.strip():
+            row[SECURITY_CONTEXT], rest = last, head.rstrip()
+        elif cols.owner is False:
+            row[SECURITY_CONTEXT], rest = rest, ""
+    if not rest or rest == "-":
+        return None
+    o = _owner_match(rest)
+    if o is not None:
+        row[PID] = int(o.group("pid"))
+        row[PROCESS] = o.group("program").rstrip() or None
+        row[PROCESS_TRUNCATED] = len(rest.rstrip()) >= OWNER_WIDTH
+        return None
+    if rest.startswith("- ") and cols.context is None:
+        row[SECURITY_CONTEXT] = rest[2:].strip() or None
+        return None
+    return rest
 
 
 def parse_unix_row(line: str, lineno: int, has_owner: bool | None) -> dict[str, Any] | None:

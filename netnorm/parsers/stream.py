@@ -28,6 +28,7 @@ from netnorm.model.vocabulary import (
 )
 from netnorm.parsers import linux_netstat as lx
 from netnorm.parsers import windows_netstat as win
+from netnorm.parsers.row import LINE, LOCAL, PID, PROTOCOL, REMOTE, STATE, Row
 
 #: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
 MAX_DIAGNOSTICS = 1000
@@ -147,6 +148,7 @@ class Event:
 
 
 Item = tuple[str, Any, CaptureState | None]
+CONNECTION = Event.CONNECTION
 
 
 class Reader:
@@ -175,7 +177,7 @@ class Reader:
         self.capture: CaptureState | None = None
         self.count = 0
         self.preamble: list[dict[str, Any]] = []
-        self.pending: dict[str, Any] | None = None
+        self.pending: Row | None = None
         self.warning_open = False
         self.warning_lines = 0
 
@@ -244,10 +246,12 @@ class Reader:
         """Yield items for every line; see the class docstring."""
         linux_row = lx.parse_row
         windows_row = win.parse_row
+        linux_seen = self._linux_seen
+        windows_seen = self._windows_seen
+        attach_owner = win.attach_owner_line
         forced = self.forced
         allow_linux = forced is not Platform.WINDOWS
         allow_windows = forced is not Platform.LINUX
-        lineno = 0
         for lineno, line in lines:
             if not line or line.isspace():
                 continue
@@ -263,20 +267,33 @@ class Reader:
                 continue
             cap = self.capture
             if cap is not None and cap.section == "inet":
-                # the hot path: a row of the platform already seen
+                # the hot path: a row of the platform this capture already has
                 if cap.platform is Platform.LINUX:
                     parsed = linux_row(line, lineno, cap.linux_cols)
                     if parsed is not None:
-                        yield from self._flush()
-                        yield from self._linux_conn(cap, parsed, line, lineno)
+                        if self.pending is not None:
+                            yield from self._flush()
+                        row, leftover = parsed
+                        linux_seen(cap, row)
+                        yield CONNECTION, row, cap
+                        if leftover is not None:
+                            yield from self._leftover(leftover, line, lineno)
                         continue
                 elif cap.platform is Platform.WINDOWS:
-                    conn = windows_row(line, lineno)
-                    if conn is not None:
-                        yield from self._flush()
-                        self._windows_conn(cap, conn, lineno)
-                        self.pending = conn
+                    row = windows_row(line, lineno)
+                    if row is not None:
+                        pending = self.pending
+                        if pending is not None:
+                            self.pending = None
+                            yield CONNECTION, pending, cap
+                        windows_seen(cap, row)
+                        self.pending = row
                         continue
+                    if self.pending is not None:
+                        kind = attach_owner(self.pending, line)
+                        if kind is not None:
+                            self._owner_seen(cap, kind, lineno)
+                            continue
             yield from self._slow_line(line, lineno, allow_linux, allow_windows)
         yield from self._finish()
         if self.preamble:
@@ -285,57 +302,63 @@ class Reader:
                 yield Event.DIAGNOSTIC, d, None
             self.preamble = []
 
-    def _linux_conn(
-        self, cap: CaptureState, parsed: tuple[dict[str, Any], str | None], line: str, lineno: int
-    ) -> Iterator[Item]:
-        conn, leftover = parsed
-        cap.rows += 1
-        cap.last_line = lineno
-        cap.protocols.add(conn["protocol"])
-        state = conn["state"]
-        if state == "LISTEN" or (state is None and conn["remote"]["port"] is None):
-            cap.listen_rows += 1
-        else:
-            cap.other_rows += 1
-        if conn["pid"] is not None:
-            cap.owners_seen = True
-        if not cap.names_seen and (
-            conn["local"]["host"] is not None
-            or conn["local"]["service"] is not None
-            or conn["remote"]["host"] is not None
-            or conn["remote"]["service"] is not None
-        ):
-            cap.names_seen = True
-        yield Event.CONNECTION, conn, cap
-        if leftover is not None:
-            yield from self._diagnose(
-                lineno,
-                DiagnosticSeverity.WARNING,
-                "unexpected-columns",
-                f"row kept, but its trailing text {leftover[:60]!r} fits no known column",
-                line,
-            )
+    def _leftover(self, leftover: str, line: str, lineno: int) -> Iterator[Item]:
+        yield from self._diagnose(
+            lineno,
+            DiagnosticSeverity.WARNING,
+            "unexpected-columns",
+            f"row kept, but its trailing text {leftover[:60]!r} fits no known column",
+            line,
+        )
 
-    def _windows_conn(self, cap: CaptureState, conn: dict[str, Any], lineno: int) -> None:
-        cap.rows += 1
+    @staticmethod
+    def _owner_seen(cap: CaptureState, kind: str, lineno: int) -> None:
         cap.last_line = lineno
-        cap.protocols.add(conn["protocol"])
-        state = conn["state"]
-        if state == "LISTEN" or state == "BOUND" or conn["protocol"] == "udp":
+        if kind == "image":
+            cap.images_seen = True
+        elif kind == "component":
+            cap.components_seen = True
+        else:
+            cap.notes_seen = True
+
+    @staticmethod
+    def _linux_seen(cap: CaptureState, row: Row) -> None:
+        cap.rows += 1
+        cap.last_line = row[LINE]
+        cap.protocols.add(row[PROTOCOL])
+        state = row[STATE]
+        remote = row[REMOTE]
+        if state == "LISTEN" or (state is None and remote["port"] is None):
             cap.listen_rows += 1
         else:
             cap.other_rows += 1
-        if state == "BOUND":
-            cap.bound_seen = True
-        if conn["pid"] is not None:
+        if row[PID] is not None:
+            cap.owners_seen = True
+        if not cap.names_seen:
+            local = row[LOCAL]
+            if local["host"] or local["service"] or remote["host"] or remote["service"]:
+                cap.names_seen = True
+
+    @staticmethod
+    def _windows_seen(cap: CaptureState, row: Row) -> None:
+        cap.rows += 1
+        cap.last_line = row[LINE]
+        protocol = row[PROTOCOL]
+        cap.protocols.add(protocol)
+        state = row[STATE]
+        if state == "LISTEN" or state == "BOUND" or protocol == "udp":
+            cap.listen_rows += 1
+            if state == "BOUND":
+                cap.bound_seen = True
+        else:
+            cap.other_rows += 1
+        if row[PID] is not None:
             cap.windows_pid = True
-        if not cap.names_seen and (
-            conn["local"]["host"] is not None
-            or conn["local"]["service"] is not None
-            or conn["remote"]["host"] is not None
-            or conn["remote"]["service"] is not None
-        ):
-            cap.names_seen = True
+        if not cap.names_seen:
+            local = row[LOCAL]
+            remote = row[REMOTE]
+            if local["host"] or local["service"] or remote["host"] or remote["service"]:
+                cap.names_seen = True
 
     def _slow_line(
         self, line: str, lineno: int, allow_linux: bool, allow_windows: bool
@@ -347,13 +370,7 @@ class Reader:
         if self.pending is not None and cap is not None:
             kind = win.attach_owner_line(self.pending, line)
             if kind is not None:
-                cap.last_line = lineno
-                if kind == "image":
-                    cap.images_seen = True
-                elif kind == "component":
-                    cap.components_seen = True
-                else:
-                    cap.notes_seen = True
+                self._owner_seen(cap, kind, lineno)
                 return
         yield from self._flush()
 
@@ -378,7 +395,10 @@ class Reader:
                 # re-parse with this capture's columns
                 parsed = lx.parse_row(line, lineno, cap.linux_cols)
                 assert parsed is not None
-                yield from self._linux_conn(cap, parsed, line, lineno)
+                self._linux_seen(cap, parsed[0])
+                yield CONNECTION, parsed[0], cap
+                if parsed[1] is not None:
+                    yield from self._leftover(parsed[1], line, lineno)
                 return
         if allow_windows:
             conn = win.parse_row(line, lineno)
@@ -387,7 +407,7 @@ class Reader:
                 cap = self.capture
                 assert cap is not None
                 cap.section = "inet"
-                self._windows_conn(cap, conn, lineno)
+                self._windows_seen(cap, conn)
                 self.pending = conn
                 return
 

@@ -7,6 +7,7 @@ two-space lines are components, a bracketed line is the image, any other one-spa
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from netnorm.model.vocabulary import windows_state
@@ -14,34 +15,63 @@ from netnorm.parsers._atoms import (
     GAP,
     LOCAL,
     REMOTE,
-    REST,
-    WINDOWS_COMPONENT,
-    WINDOWS_IMAGE,
-    WINDOWS_NOTE,
+    WINDOWS_OWNER_LINE,
     WINDOWS_PROTO,
+    atom,
     compose,
 )
 from netnorm.parsers.endpoints import windows_endpoint
+from netnorm.parsers.row import COMPONENTS, OWNER_NOTE, PROCESS, Row
+
+#: The state: words that are not all digits (an unknown language's phrase is kept whole).
+STATE = atom(r"(?P<state>[^\s]*[^\d\s][^\s]*(?:[ \t]+[^\s]*[^\d\s][^\s]*)*?)", "state")
+PID = atom(r"(?P<pid>\d+)", "PID")
 
 #: One connection row, matched as a single token.
-ROW = compose("Windows netstat row", r"^[ \t]*", WINDOWS_PROTO, GAP, LOCAL, GAP, REMOTE, REST)
+ROW = compose(
+    "Windows netstat row",
+    r"^[ \t]*",
+    WINDOWS_PROTO,
+    GAP,
+    LOCAL,
+    GAP,
+    REMOTE,
+    r"(?:[ \t]+",
+    STATE,
+    r")?(?:[ \t]+",
+    PID,
+    r")?[ \t]*$",
+)
 
 _row_match = ROW.re_match
-image_match = WINDOWS_IMAGE.re_match
-component_match = WINDOWS_COMPONENT.re_match
-note_match = WINDOWS_NOTE.re_match
+_owner_line_match = WINDOWS_OWNER_LINE.re_match
 
 
-def _family(text: str, endpoint: dict[str, Any]) -> str | None:
-    if text.startswith("["):
-        return "ipv6"
+@lru_cache(maxsize=32768)
+def _local(text: str) -> tuple[dict[str, Any], str | None]:
+    endpoint = windows_endpoint(text)
     address = endpoint["address"]
+    if text.startswith("["):
+        return endpoint, "ipv6"
     if address is None:
-        return None
-    return "ipv6" if ":" in address else "ipv4"
+        return endpoint, None
+    return endpoint, "ipv6" if ":" in address else "ipv4"
 
 
-def parse_row(line: str, lineno: int) -> dict[str, Any] | None:
+_STATES: dict[str, tuple[str | None, str]] = {}
+
+
+def _state(word: str) -> tuple[str | None, str]:
+    found = _STATES.get(word)
+    if found is None:
+        state = windows_state(word)
+        found = (state.value if state is not None else None, word)
+        if len(_STATES) < 4096:
+            _STATES[word] = found
+    return found
+
+
+def parse_row(line: str, lineno: int) -> Row | None:
     """Parse one connection row, or return ``None`` when the line is not one.
 
     The state is whatever stands between the foreign address and a trailing PID, so an unknown
@@ -50,54 +80,46 @@ def parse_row(line: str, lineno: int) -> dict[str, Any] | None:
     m = _row_match(line)
     if m is None:
         return None
-    proto, local, remote, rest = m.groups()
-    tokens = rest.split()
-    pid = None
-    if tokens and tokens[-1].isdigit():
-        pid = int(tokens.pop())
-    state_raw = " ".join(tokens) or None
-    state = windows_state(state_raw) if state_raw is not None else None
-    local_ep = windows_endpoint(local)
-    return {
-        "protocol": "udp" if proto[0] in "Uu" else "tcp",
-        "family": _family(local, local_ep),
-        "local": local_ep,
-        "remote": windows_endpoint(remote),
-        "state": state.value if state is not None else None,
-        "state_raw": state_raw,
-        "pid": pid,
-        "process": None,
-        "process_truncated": False,
-        "components": [],
-        "owner_note": None,
-        "recv_q": None,
-        "send_q": None,
-        "user": None,
-        "inode": None,
-        "security_context": None,
-        "timer": None,
-        "line": lineno,
-    }
+    proto, local, remote, state_raw, pid = m.groups()
+    local_ep, family = _local(local)
+    return [
+        "udp" if proto[0] in "Uu" else "tcp",
+        family,
+        local_ep,
+        windows_endpoint(remote),
+        None if state_raw is None else _state(state_raw)[0],
+        state_raw,
+        None if pid is None else int(pid),
+        None,
+        False,
+        [],
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        lineno,
+    ]
 
 
-def attach_owner_line(conn: dict[str, Any], line: str) -> str | None:
+def attach_owner_line(row: Row, line: str) -> str | None:
     """Attach a ``-b`` owner line to the pending row.
 
     Returns:
         ``"image"``, ``"component"`` or ``"note"`` for what the line was, or ``None`` when the
         line is not an owner line (then the pending row is complete).
     """
-    m = image_match(line)
-    if m is not None:
-        conn["process"] = m.group("image")
+    m = _owner_line_match(line)
+    if m is None:
+        return None
+    image, component, note = m.groups()
+    if image is not None:
+        row[PROCESS] = image
         return "image"
-    m = component_match(line)
-    if m is not None:
-        conn["components"].append(m.group("component"))
+    if component is not None:
+        row[COMPONENTS].append(component)
         return "component"
-    m = note_match(line)
-    if m is not None:
-        note = m.group("note")
-        conn["owner_note"] = note if conn["owner_note"] is None else conn["owner_note"] + " " + note
-        return "note"
-    return None
+    row[OWNER_NOTE] = note if row[OWNER_NOTE] is None else row[OWNER_NOTE] + " " + note
+    return "note"

@@ -1,0 +1,1 @@
+"""Output formats. Every place where text from a capture meets a terminal or a file is here."""

@@ -1,0 +1,219 @@
+"""Streaming writers for parse output: JSONL, JSON and CSV.
+
+These write the parser's dicts directly. The dicts have the field names and order of the pydantic
+models, which a test checks, so the output equals ``model_dump_json`` without paying for a
+validation per row on inputs of millions of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import IO, Any
+
+from netnorm.parsers.row import Row, as_dict
+from netnorm.parsers.stream import CaptureState
+from netnorm.render.safe import csv_cell
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+#: JSON text of endpoint dicts, by identity: the parsers share one dict per distinct endpoint.
+_ENDPOINT_JSON: dict[int, tuple[dict[str, Any], str]] = {}
+
+
+def _endpoint_json(ep: dict[str, Any]) -> str:
+    hit = _ENDPOINT_JSON.get(id(ep))
+    if hit is not None and hit[0] is ep:
+        return hit[1]
+    address, port, host, service, zone = (
+        ep["address"],
+        ep["port"],
+        ep["host"],
+        ep["service"],
+        ep["zone"],
+    )
+    text = (
+        f'{{"address":{"null" if address is None else _str(address)},'
+        f'"port":{"null" if port is None else port},'
+        f'"host":{"null" if host is None else _str(host)},'
+        f'"service":{"null" if service is None else _str(service)},'
+        f'"zone":{"null" if zone is None else _str(zone)},'
+        f'"truncated":{"true" if ep["truncated"] else "false"}}}'
+    )
+    if len(_ENDPOINT_JSON) > 65536:
+        _ENDPOINT_JSON.clear()
+    _ENDPOINT_JSON[id(ep)] = (ep, text)  # holding ep keeps its id from being reused
+    return text
+
+
+def connection_json(row: Row) -> str:
+    """Serialise a connection row to the JSON of ``Connection`` (without the opening brace).
+
+    This is ``json.dumps(as_dict(row))`` written out by hand: three to four times faster, and a
+    test checks both give the same object for every sample.
+    """
+    (
+        protocol,
+        family,
+        local,
+        remote,
+        state,
+        state_raw,
+        pid,
+        process,
+        process_truncated,
+        components,
+        owner_note,
+        recv_q,
+        send_q,
+        user,
+        inode,
+        context,
+        timer,
+        line,
+    ) = row
+    return (
+        f'"protocol":"{protocol}",'
+        f'"family":{"null" if family is None else _str(family)},'
+        f'"local":{_endpoint_json(local)},'
+        f'"remote":{_endpoint_json(remote)},'
+        f'"state":{"null" if state is None else _str(state)},'
+        f'"state_raw":{"null" if state_raw is None else _str(state_raw)},'
+        f'"pid":{"null" if pid is None else pid},'
+        f'"process":{"null" if process is None else _str(process)},'
+        f'"process_truncated":{"true" if process_truncated else "false"},'
+        f'"components":{_dumps(list(components)) if components else "[]"},'
+        f'"owner_note":{"null" if owner_note is None else _str(owner_note)},'
+        f'"recv_q":{"null" if recv_q is None else recv_q},'
+        f'"send_q":{"null" if send_q is None else send_q},'
+        f'"user":{"null" if user is None else _str(user)},'
+        f'"inode":{"null" if inode is None else inode},'
+        f'"security_context":{"null" if context is None else _str(context)},'
+        f'"timer":{"null" if timer is None else _dumps(timer)},'
+        f'"line":{line}}}'
+    )
+
+
+def jsonl_prefix(cap: CaptureState) -> str:
+    """The fields every JSONL line starts with, as JSON text ending in a comma."""
+    platform = cap.platform.value if cap.platform is not None else None
+    head = _dumps(
+        {"source": cap.source, "capture": cap.index, "platform": platform, "host": cap.host}
+    )
+    return head[:-1] + ","
+
+
+#: Lines gathered before one write: stdout may be unbuffered (PYTHONUNBUFFERED), and a
+#: system call per row would cost more than the parsing.
+BATCH = 512
+
+
+class JsonlWriter:
+    """One connection per line, with ``source``, ``capture``, ``platform`` and ``host``."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self._cap: CaptureState | None = None
+        self._platform: object = None
+        self._prefix = ""
+        self._batch: list[str] = []
+
+    def connection(self, row: Row, cap: CaptureState) -> None:
+        if cap is not self._cap or cap.platform is not self._platform:
+            self._cap, self._platform = cap, cap.platform
+            self._prefix = jsonl_prefix(cap)
+        batch = self._batch
+        batch.append(self._prefix + connection_json(row))
+        if len(batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            self._batch.append("")
+            self.out.write("\n".join(self._batch))
+            self._batch = []
+
+
+class JsonWriter:
+    """``{"captures": [...]}``, written one capture at a time."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.count = 0
+        out.write('{"captures":[')
+
+    def capture(self, capture: dict[str, Any]) -> None:
+        self.out.write(("," if self.count else "") + _dumps(capture))
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("]}\n")
+
+
+ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated")
+TIMER_KEYS = ("kind", "kind_raw", "seconds", "retransmits", "probes")
+CSV_COLUMNS = (
+    ["source", "capture", "platform", "host", "protocol", "family"]
+    + [f"local.{k}" for k in ENDPOINT_KEYS]
+    + [f"remote.{k}" for k in ENDPOINT_KEYS]
+    + ["state", "state_raw", "pid", "process", "process_truncated", "components", "owner_note"]
+    + ["recv_q", "send_q", "user", "inode", "security_context"]
+    + [f"timer.{k}" for k in TIMER_KEYS]
+    + ["line"]
+)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return csv_cell(value)
+    return value
+
+
+class CsvWriter:
+    """Connections flattened with dotted names (``local.address``); components joined by ``;``."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.writer.writerow(CSV_COLUMNS)
+        self.rows = 0
+
+    def connection(self, row: Row, cap: CaptureState) -> None:
+        conn = as_dict(row)
+        local, remote, timer = conn["local"], conn["remote"], conn["timer"] or {}
+        platform = cap.platform.value if cap.platform is not None else None
+        row: list[Any] = [cap.source, cap.index, platform, cap.host, conn["protocol"], conn["family"]]
+        row += [local[k] for k in ENDPOINT_KEYS]
+        row += [remote[k] for k in ENDPOINT_KEYS]
+        row += [
+            conn["state"],
+            conn["state_raw"],
+            conn["pid"],
+            conn["process"],
+            conn["process_truncated"],
+            ";".join(conn["components"]),
+            conn["owner_note"],
+            conn["recv_q"],
+            conn["send_q"],
+            conn["user"],
+            conn["inode"],
+            conn["security_context"],
+        ]
+        row += [timer.get(k) for k in TIMER_KEYS]
+        row.append(conn["line"])
+        self.writer.writerow([_cell(v) for v in row])
+        self.rows += 1
+        if self.rows % BATCH == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        self.out.write(self.buffer.getvalue())
+        self.buffer.seek(0)
+        self.buffer.truncate()

@@ -1,0 +1,80 @@
+"""Human-readable tables (rich). Capture text only ever enters as ``Text``, never as markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from netnorm.render.safe import visible
+
+
+def safe_text(value: Any, style: str = "") -> Text:
+    """A rich ``Text`` of untrusted data: markup is literal, control characters are visible."""
+    if value is None:
+        return Text("")
+    return Text(visible(str(value)), style=style)
+
+
+def endpoint_text(ep: dict[str, Any]) -> str:
+    """Show an endpoint the way people read them: ``10.0.0.1:22``, ``[2001:db8::1]:443``."""
+    name = ep["address"] or ep["host"] or "*"
+    if ep["address"] and ":" in ep["address"]:
+        name = f"[{name}%{ep['zone']}]" if ep["zone"] else f"[{name}]"
+    port = ep["service"] or ("*" if ep["port"] is None else str(ep["port"]))
+    text = f"{name}:{port}"
+    return text + "…" if ep["truncated"] else text
+
+
+def owner_text(conn: dict[str, Any]) -> str:
+    """PID, program and components in one cell."""
+    parts = []
+    if conn["pid"] is not None:
+        parts.append(str(conn["pid"]))
+    if conn["process"]:
+        parts.append(conn["process"])
+    if conn["components"]:
+        parts.append("(" + ", ".join(conn["components"]) + ")")
+    if conn["owner_note"]:
+        parts.append(f"[{conn['owner_note']}]")
+    return " ".join(parts)
+
+
+def capture_table(capture: dict[str, Any]) -> Table:
+    """One table for the connections of one capture."""
+    opts = capture["options"]
+    title = Text.assemble(
+        safe_text(capture["source"], "bold"),
+        f" #{capture['index']} · {capture['platform']} · ",
+        safe_text(opts["command"]),
+        f" · {len(capture['connections'])} connections",
+    )
+    if capture["host"]:
+        title.append(" · host ")
+        title.append(safe_text(capture["host"]))
+    table = Table(title=title, title_justify="left", expand=False)
+    for name in ("Proto", "Local", "Remote", "State", "Owner", "Line"):
+        table.add_column(name, overflow="fold")
+    for conn in capture["connections"]:
+        state = conn["state"] or ""
+        if state and conn["state_raw"] and conn["state_raw"] != state:
+            state = f"{state} ({conn['state_raw']})"
+        table.add_row(
+            conn["protocol"] + ("6" if conn["family"] == "ipv6" else ""),
+            safe_text(endpoint_text(conn["local"])),
+            safe_text(endpoint_text(conn["remote"])),
+            safe_text(state),
+            safe_text(owner_text(conn)),
+            str(conn["line"]),
+        )
+    return table
+
+
+def print_captures(captures: list[dict[str, Any]], console: Console) -> None:
+    """Print each capture's table, and its UNIX socket count."""
+    for capture in captures:
+        console.print(capture_table(capture))
+        if capture["unix_sockets"]:
+            console.print(f"  {len(capture['unix_sockets'])} UNIX domain sockets (use --format json)")
