@@ -208,7 +208,7 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
         None,
         lineno,
     ]
-    if not (cols.user or cols.timer or cols.context):
+    if not (cols.user or cols.timer or cols.context) and rest.rstrip()[-1:] != ")":
         simple = _simple_match(rest)
         if simple is not None:
             state_raw, owner, pid, program = simple.groups()
@@ -255,9 +255,13 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
     if rest and cols.context:
         head, _, last = rest.rpartition(" ")
         if head.strip():
-            row[SECURITY_CONTEXT], rest = last, head.rstrip()
+            rest = head.rstrip()
         elif cols.owner is False:
-            row[SECURITY_CONTEXT], rest = rest, ""
+            rest = ""
+        else:
+            last = None
+        if last is not None and last != "-":  # `-`: no context
+            row[SECURITY_CONTEXT] = last
     if not rest or rest == "-":
         return None
     o = _owner_match(rest)
@@ -267,7 +271,8 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
         row[PROCESS_TRUNCATED] = len(rest.rstrip()) >= OWNER_WIDTH
         return None
     if rest.startswith("- ") and cols.context is None:
-        row[SECURITY_CONTEXT] = rest[2:].strip() or None
+        context = rest[2:].strip()
+        row[SECURITY_CONTEXT] = context if context and context != "-" else None
         return None
     return rest
 

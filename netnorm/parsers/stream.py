@@ -335,9 +335,7 @@ class Reader:
         if row[PID] is not None:
             cap.owners_seen = True
         if not cap.names_seen:
-            local = row[LOCAL]
-            if local["host"] or local["service"] or remote["host"] or remote["service"]:
-                cap.names_seen = True
+            cap.names_seen = _shows_name(row[LOCAL]) or _shows_name(remote)
 
     @staticmethod
     def _windows_seen(cap: CaptureState, row: Row) -> None:
@@ -355,10 +353,7 @@ class Reader:
         if row[PID] is not None:
             cap.windows_pid = True
         if not cap.names_seen:
-            local = row[LOCAL]
-            remote = row[REMOTE]
-            if local["host"] or local["service"] or remote["host"] or remote["service"]:
-                cap.names_seen = True
+            cap.names_seen = _shows_name(row[LOCAL]) or _shows_name(row[REMOTE])
 
     def _slow_line(
         self, line: str, lineno: int, allow_linux: bool, allow_windows: bool
@@ -550,6 +545,11 @@ class Reader:
             assert cap is not None
         cap.platform = platform
         cap.expect_header = False
+
+
+def _shows_name(endpoint: dict[str, Any]) -> bool:
+    """True when an endpoint shows a host or service name (a cut numeric field does not count)."""
+    return bool(endpoint["host"] or endpoint["service"]) and not endpoint["truncated"]
 
 
 def _diag(
