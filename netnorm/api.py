@@ -31,9 +31,7 @@ def _platform(platform: Platform | str | None) -> Platform | None:
         raise InputError(f"unknown platform {platform!r}; use linux or windows") from None
 
 
-def open_source(
-    source: Source | BinaryIO, name: str | None = None
-) -> tuple[BinaryIO, str, bool]:
+def open_source(source: Source | BinaryIO, name: str | None = None) -> tuple[BinaryIO, str, bool]:
     """Open what the caller passed as a binary stream.
 
     A ``str`` is text, unless it has no line break and names an existing file; ``bytes`` are
@@ -62,7 +60,7 @@ def open_source(
             raise InputError("permission denied", display) from None
         except OSError as exc:
             raise InputError(exc.strerror or "cannot be read", display) from None
-    return source, name or getattr(source, "name", "<stream>"), False
+    return source, name or str(getattr(source, "name", "<stream>")), False
 
 
 def iter_items(
@@ -91,7 +89,7 @@ def iter_items(
         try:
             yield from reader.read(lines)
         except UnicodeError as exc:
-            raise InputError(f"cannot be decoded: {exc.reason}", display) from None
+            raise InputError(f"cannot be decoded: {exc}", display) from None
         except OSError as exc:
             raise InputError(exc.strerror or "read failed", display) from None
         finally:

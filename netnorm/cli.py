@@ -7,6 +7,7 @@ Tracebacks appear only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -120,10 +121,8 @@ def _stdout() -> IO[str]:
     out = sys.stdout
     reconfigure = getattr(out, "reconfigure", None)
     if reconfigure is not None:
-        try:
+        with contextlib.suppress(ValueError, OSError):
             reconfigure(encoding="utf-8", errors="backslashreplace")
-        except (ValueError, OSError):
-            pass
     return out
 
 
@@ -236,6 +235,7 @@ def parse(
             first_line = None
             for kind, payload, cap in items:
                 if kind == Event.CONNECTION:
+                    assert cap is not None  # rows always belong to a capture
                     if jsonl is not None:
                         jsonl.connection(payload, cap)
                     elif csvw is not None:
@@ -301,9 +301,11 @@ def schema(
 
       netnorm schema --model connection > connection.schema.json
     """
+    from pydantic import BaseModel
+
     from netnorm.model import schema as models
 
-    classes = {
+    classes: dict[str, type[BaseModel]] = {
         "capture": models.Capture,
         "connection": models.Connection,
         "endpoint": models.Endpoint,

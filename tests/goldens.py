@@ -24,7 +24,8 @@ def render(path: Path) -> dict[str, Any]:
     """Parse a sample through the validated model and return what its golden holds."""
     name = path.relative_to(SAMPLES).as_posix()
     captures = [
-        Capture.model_validate(d).model_dump(mode="json") for d in iter_capture_dicts(path, name=name)
+        Capture.model_validate(d).model_dump(mode="json")
+        for d in iter_capture_dicts(path, name=name)
     ]
     return {"captures": captures}
 

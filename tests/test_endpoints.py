@@ -9,10 +9,22 @@ import pytest
 from netnorm.parsers.endpoints import canonical_address, linux_endpoint, windows_endpoint
 
 
-def ep(address: Any = None, port: Any = None, host: Any = None, service: Any = None,
-       zone: Any = None, truncated: bool = False) -> dict[str, Any]:
-    return {"address": address, "port": port, "host": host, "service": service, "zone": zone,
-            "truncated": truncated}
+def ep(
+    address: Any = None,
+    port: Any = None,
+    host: Any = None,
+    service: Any = None,
+    zone: Any = None,
+    truncated: bool = False,
+) -> dict[str, Any]:
+    return {
+        "address": address,
+        "port": port,
+        "host": host,
+        "service": service,
+        "zone": zone,
+        "truncated": truncated,
+    }
 
 
 @pytest.mark.parametrize(
@@ -30,11 +42,17 @@ def ep(address: Any = None, port: Any = None, host: Any = None, service: Any = N
         ("::ffff:192.168.1.29:22", False, ep("::ffff:192.168.1.29", 22)),
         ("[::]:ipv6-icmp", False, ep("::", 58, service="ipv6-icmp")),
         ("host:someunknownsvc", False, ep(host="host", service="someunknownsvc")),
-        ("localhost.localdoma:ssh", False, ep(host="localhost.localdoma", port=22, service="ssh",
-                                              truncated=True)),
+        (
+            "localhost.localdoma:ssh",
+            False,
+            ep(host="localhost.localdoma", port=22, service="ssh", truncated=True),
+        ),
         ("localhost.localdoma:ssh", True, ep(host="localhost.localdoma", port=22, service="ssh")),
-        ("::ffff:10.34.106.:51188", False, ep(host="::ffff:10.34.106.", port=51188,
-                                              truncated=True)),
+        (
+            "::ffff:10.34.106.:51188",
+            False,
+            ep(host="::ffff:10.34.106.", port=51188, truncated=True),
+        ),
         ("10.0.0.1:0", False, ep("10.0.0.1", 0)),
         ("010.0.0.1:80", False, ep(host="010.0.0.1", port=80)),
         ("fe80::1%eth0:546", False, ep("fe80::1", 546, zone="eth0")),

@@ -60,8 +60,16 @@ LINUX_ROWS: list[tuple[str, lx.Columns, dict[str, Any]]] = [
     (
         "tcp        0      0 127.0.0.1:38847         0.0.0.0:*               LISTEN      关闭 (0.00/0/0)",
         lx.Columns(timer=True),
-        {"state": "LISTEN", "timer": {"kind": "off", "kind_raw": "关闭", "seconds": 0.0,
-                                      "retransmits": 0, "probes": 0}},
+        {
+            "state": "LISTEN",
+            "timer": {
+                "kind": "off",
+                "kind_raw": "关闭",
+                "seconds": 0.0,
+                "retransmits": 0,
+                "probes": 0,
+            },
+        },
     ),
     (
         "tcp        0      0 vortex:smtp             *:*                     ESCUCHAR    2999/exim4       apagado (0.00/0/0)",
@@ -81,8 +89,17 @@ LINUX_ROWS: list[tuple[str, lx.Columns, dict[str, Any]]] = [
     (
         "tcp        0      0 0.0.0.0:0               0.0.0.0:*               LISTEN      0/init",
         lx.Columns(owner=True),
-        {"pid": 0, "local": {"address": "0.0.0.0", "port": 0, "host": None, "service": None,
-                             "zone": None, "truncated": False}},
+        {
+            "pid": 0,
+            "local": {
+                "address": "0.0.0.0",
+                "port": 0,
+                "host": None,
+                "service": None,
+                "zone": None,
+                "truncated": False,
+            },
+        },
     ),
 ]
 
@@ -128,16 +145,38 @@ def test_linux_leftover_is_reported_not_lost() -> None:
 WINDOWS_ROWS: list[tuple[str, dict[str, Any]]] = [
     (
         "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712",
-        {"protocol": "tcp", "family": "ipv4", "state": "LISTEN", "state_raw": "LISTENING",
-         "pid": 1712},
+        {
+            "protocol": "tcp",
+            "family": "ipv4",
+            "state": "LISTEN",
+            "state_raw": "LISTENING",
+            "pid": 1712,
+        },
     ),
     (
         "  UDP    [fe80::244e:2f1e:2096:62b2%9]:1900  *:*                                    8844",
-        {"protocol": "udp", "family": "ipv6", "state": None, "pid": 8844,
-         "local": {"address": "fe80::244e:2f1e:2096:62b2", "port": 1900, "host": None,
-                   "service": None, "zone": "9", "truncated": False},
-         "remote": {"address": None, "port": None, "host": None, "service": None, "zone": None,
-                    "truncated": False}},
+        {
+            "protocol": "udp",
+            "family": "ipv6",
+            "state": None,
+            "pid": 8844,
+            "local": {
+                "address": "fe80::244e:2f1e:2096:62b2",
+                "port": 1900,
+                "host": None,
+                "service": None,
+                "zone": "9",
+                "truncated": False,
+            },
+            "remote": {
+                "address": None,
+                "port": None,
+                "host": None,
+                "service": None,
+                "zone": None,
+                "truncated": False,
+            },
+        },
     ),
     (
         "  TCP    0.0.0.0:22             0.0.0.0:0              BOUND",
@@ -157,8 +196,17 @@ WINDOWS_ROWS: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "  TCP    127.0.0.1:1031         kubernetes:1032        ESTABLISHED",
-        {"family": "ipv4", "remote": {"address": None, "port": 1032, "host": "kubernetes",
-                                      "service": None, "zone": None, "truncated": False}},
+        {
+            "family": "ipv4",
+            "remote": {
+                "address": None,
+                "port": 1032,
+                "host": "kubernetes",
+                "service": None,
+                "zone": None,
+                "truncated": False,
+            },
+        },
     ),
     (
         "  TCP         0.0.0.0:21             0.0.0.0:0              LISTENING       12636",
@@ -183,20 +231,32 @@ def test_windows_row(line: str, expected: dict[str, Any]) -> None:
         (" [svchost.exe]", "image", "process", "svchost.exe"),
         (" [NVIDIA Web Helper.exe]", "image", "process", "NVIDIA Web Helper.exe"),
         ("  [svchost.exe]", "image", "process", "svchost.exe"),
-        (" Can not obtain ownership information", "note", "owner_note",
-         "Can not obtain ownership information"),
-        (" Impossible d\u2019obtenir les informations de propriétaire", "note", "owner_note",
-         "Impossible d\u2019obtenir les informations de propriétaire"),
+        (
+            " Can not obtain ownership information",
+            "note",
+            "owner_note",
+            "Can not obtain ownership information",
+        ),
+        (
+            " Impossible d\u2019obtenir les informations de propriétaire",
+            "note",
+            "owner_note",
+            "Impossible d\u2019obtenir les informations de propriétaire",
+        ),
     ],
 )
 def test_windows_owner_lines(line: str, kind: str, field: str, value: Any) -> None:
-    row = win.parse_row("  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1)
+    row = win.parse_row(
+        "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1
+    )
     assert row is not None
     assert win.attach_owner_line(row, line) == kind
     assert as_dict(row)[field] == value
 
 
 def test_windows_non_owner_line() -> None:
-    row = win.parse_row("  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1)
+    row = win.parse_row(
+        "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1
+    )
     assert row is not None
     assert win.attach_owner_line(row, "Active Connections") is None

@@ -141,7 +141,12 @@ JAPANESE = Language(
         "稼働中のインターネット接続 (w/oサーバ)": Listeners.NONE,
     },
     linux_states={"不明": S.UNKNOWN},
-    linux_timers={"オフ": "off", "オン": "on", "キープアライブ": "keepalive", "時間待ち": "timewait"},
+    linux_timers={
+        "オフ": "off",
+        "オン": "on",
+        "キープアライブ": "keepalive",
+        "時間待ち": "timewait",
+    },
     linux_warnings=("(一部のプロセスが識別されますが",),
     windows_titles=("アクティブな接続",),
     windows_states={"受信待ち": S.LISTEN},  # test-only alias

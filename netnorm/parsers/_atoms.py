@@ -13,7 +13,9 @@ import pyparsing as pp
 
 def atom(pattern: str, name: str) -> pp.Regex:
     """Return a named regex atom."""
-    return pp.Regex(pattern).set_name(name)
+    element = pp.Regex(pattern)
+    element.set_name(name)
+    return element
 
 
 def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
@@ -24,10 +26,12 @@ def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
         parts: atoms (their pattern is used) or raw regex text.
 
     Returns:
-        A ``pp.Regex`` built with ``as_match=True``; call ``.re_match`` on the hot path.
+        A ``pp.Regex`` built with ``as_match=True``; call ``.re.match`` on the hot path.
     """
-    pattern = "".join(p.pattern if isinstance(p, pp.Regex) else p for p in parts)
-    return pp.Regex(pattern, as_match=True).set_name(name)
+    pattern = "".join(str(p.pattern) if isinstance(p, pp.Regex) else p for p in parts)
+    element = pp.Regex(pattern, as_match=True)
+    element.set_name(name)
+    return element
 
 
 # -- shared pieces -------------------------------------------------------------------------

@@ -77,9 +77,7 @@ def _port(text: str) -> tuple[int | None, str | None]:
     return port_of(text), text
 
 
-def _endpoint(
-    address_text: str, port_text: str, truncated: bool
-) -> EndpointDict:
+def _endpoint(address_text: str, port_text: str, truncated: bool) -> EndpointDict:
     address, host, zone = canonical_address(address_text)
     port, service = _port(port_text)
     return {

@@ -68,10 +68,10 @@ _PROTOCOLS = {
 #: The longest value net-tools prints in the PID/Program name column.
 OWNER_WIDTH = 19
 
-_row_match = ROW.re_match
+_row_match = ROW.re.match
 _timer_search = TIMER_SUFFIX.re.search
-_owner_match = OWNER.re_match
-_unix_match = UNIX_ROW.re_match
+_owner_match = OWNER.re.match
+_unix_match = UNIX_ROW.re.match
 
 
 @dataclass
@@ -112,7 +112,7 @@ SIMPLE_REST = compose(
     r"^(?:[ \t]+(?P<state>[A-Z][A-Z0-9_]*))?(?:[ \t]+(?P<owner>-|(?P<pid>\d+)/(?P<program>.*?)))?",
     r"[ \t]*$",
 )
-_simple_match = SIMPLE_REST.re_match
+_simple_match = SIMPLE_REST.re.match
 
 _NO_COMPONENTS: tuple[str, ...] = ()
 _STATES: dict[str, str | None] = {}
@@ -242,18 +242,23 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
     if not rest:
         return None
     tokens = rest.split(None, 2)
-    if len(tokens) >= 2 and tokens[1].isdigit() and (
-        cols.user
-        or (
-            cols.user is None
-            and (len(tokens) == 2 or tokens[2] == "-" or _owner_match(tokens[2]) is not None)
+    if (
+        len(tokens) >= 2
+        and tokens[1].isdigit()
+        and (
+            cols.user
+            or (
+                cols.user is None
+                and (len(tokens) == 2 or tokens[2] == "-" or _owner_match(tokens[2]) is not None)
+            )
         )
     ):
         row[USER] = tokens[0]
         row[INODE] = int(tokens[1])
         rest = tokens[2] if len(tokens) == 3 else ""
     if rest and cols.context:
-        head, _, last = rest.rpartition(" ")
+        head, _, tail = rest.rpartition(" ")
+        last: str | None = tail
         if head.strip():
             rest = head.rstrip()
         elif cols.owner is False:

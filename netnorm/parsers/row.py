@@ -56,6 +56,6 @@ Row = list[Any]
 
 def as_dict(row: Row) -> dict[str, Any]:
     """The row as a JSON-ready dict with the model's field names (endpoints are shared dicts)."""
-    d = dict(zip(CONNECTION_FIELDS, row))
+    d = dict(zip(CONNECTION_FIELDS, row, strict=True))
     d["components"] = list(row[COMPONENTS])
     return d

@@ -114,7 +114,9 @@ class CaptureState:
     ) -> str:
         letters = ""
         if linux:
-            letters += {Listeners.ALL: "a", Listeners.ONLY: "l"}.get(listeners, "") if listeners else ""
+            letters += (
+                {Listeners.ALL: "a", Listeners.ONLY: "l"}.get(listeners, "") if listeners else ""
+            )
             cols = self.linux_cols
             letters += "e" if cols.user else ""
             letters += "n" if numeric else ""
@@ -280,14 +282,14 @@ class Reader:
                             yield from self._leftover(leftover, line, lineno)
                         continue
                 elif cap.platform is Platform.WINDOWS:
-                    row = windows_row(line, lineno)
-                    if row is not None:
+                    wrow = windows_row(line, lineno)
+                    if wrow is not None:
                         pending = self.pending
                         if pending is not None:
                             self.pending = None
                             yield CONNECTION, pending, cap
-                        windows_seen(cap, row)
-                        self.pending = row
+                        windows_seen(cap, wrow)
+                        self.pending = wrow
                         continue
                     if self.pending is not None:
                         kind = attach_owner(self.pending, line)

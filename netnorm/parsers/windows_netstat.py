@@ -43,8 +43,8 @@ ROW = compose(
     r")?[ \t]*$",
 )
 
-_row_match = ROW.re_match
-_owner_line_match = WINDOWS_OWNER_LINE.re_match
+_row_match = ROW.re.match
+_owner_line_match = WINDOWS_OWNER_LINE.re.match
 
 
 @lru_cache(maxsize=32768)

@@ -17,7 +17,7 @@ from netnorm.parsers.stream import CaptureState
 from netnorm.render.safe import csv_cell
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_str = json.encoder.encode_basestring
 
 #: JSON text of endpoint dicts, by identity: the parsers share one dict per distinct endpoint.
 _ENDPOINT_JSON: dict[int, tuple[dict[str, Any], str]] = {}
@@ -189,10 +189,17 @@ class CsvWriter:
         conn = as_dict(row)
         local, remote, timer = conn["local"], conn["remote"], conn["timer"] or {}
         platform = cap.platform.value if cap.platform is not None else None
-        row: list[Any] = [cap.source, cap.index, platform, cap.host, conn["protocol"], conn["family"]]
-        row += [local[k] for k in ENDPOINT_KEYS]
-        row += [remote[k] for k in ENDPOINT_KEYS]
-        row += [
+        cells: list[Any] = [
+            cap.source,
+            cap.index,
+            platform,
+            cap.host,
+            conn["protocol"],
+            conn["family"],
+        ]
+        cells += [local[k] for k in ENDPOINT_KEYS]
+        cells += [remote[k] for k in ENDPOINT_KEYS]
+        cells += [
             conn["state"],
             conn["state_raw"],
             conn["pid"],
@@ -206,9 +213,9 @@ class CsvWriter:
             conn["inode"],
             conn["security_context"],
         ]
-        row += [timer.get(k) for k in TIMER_KEYS]
-        row.append(conn["line"])
-        self.writer.writerow([_cell(v) for v in row])
+        cells += [timer.get(k) for k in TIMER_KEYS]
+        cells.append(conn["line"])
+        self.writer.writerow([_cell(v) for v in cells])
         self.rows += 1
         if self.rows % BATCH == 0:
             self.flush()

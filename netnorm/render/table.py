@@ -77,4 +77,6 @@ def print_captures(captures: list[dict[str, Any]], console: Console) -> None:
     for capture in captures:
         console.print(capture_table(capture))
         if capture["unix_sockets"]:
-            console.print(f"  {len(capture['unix_sockets'])} UNIX domain sockets (use --format json)")
+            console.print(
+                f"  {len(capture['unix_sockets'])} UNIX domain sockets (use --format json)"
+            )
