@@ -88,3 +88,11 @@ def test_state_enum_values() -> None:
         "BOUND",
         "UNKNOWN",
     ]
+
+
+def test_schema_doc_is_current() -> None:
+    from netnorm.model.docs import schema_markdown
+    from tests.conftest import TESTS
+
+    doc = (TESTS.parent / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert doc == schema_markdown(), "run: python -m netnorm.model.docs > docs/schema.md"
