@@ -24,7 +24,7 @@ MODELS: list[type[BaseModel]] = [
 
 def _type(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
-        return prop["$ref"].rsplit("/", 1)[-1]
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
     if "anyOf" in prop:
         return " \\| ".join(_type(p) for p in prop["anyOf"])
     if "enum" in prop:
