@@ -38,6 +38,7 @@ def test_parse_jsonl_one_connection_per_line(run: CliRunner) -> None:
         "service": None,
         "zone": None,
         "truncated": False,
+        "scope": None,
     }
 
 

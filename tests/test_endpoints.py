@@ -24,6 +24,7 @@ def ep(
         "service": service,
         "zone": zone,
         "truncated": truncated,
+        "scope": None,
     }
 
 

@@ -51,6 +51,34 @@ class TcpState(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class Scope(StrEnum):
+    """What kind of address an endpoint has, from netnorm's own IANA table."""
+
+    LOOPBACK = "loopback"
+    PRIVATE = "private"
+    LINK_LOCAL = "link_local"
+    SHARED = "shared"  # 100.64.0.0/10, carrier-grade NAT
+    UNIQUE_LOCAL = "unique_local"
+    MULTICAST = "multicast"
+    BROADCAST = "broadcast"
+    UNSPECIFIED = "unspecified"
+    DOCUMENTATION = "documentation"
+    RESERVED = "reserved"
+    GLOBAL = "global"
+    INTERNAL = "internal"  # a public address the configuration calls internal
+    UNKNOWN = "unknown"  # a name, or a possibly truncated address
+
+
+class Reach(StrEnum):
+    """Where a connection goes, seen from the captured host."""
+
+    SELF = "self"
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
 class Severity(StrEnum):
     """How much a finding matters."""
 

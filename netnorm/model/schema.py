@@ -17,6 +17,8 @@ from netnorm.model.enums import (
     Listeners,
     Platform,
     Protocol,
+    Reach,
+    Scope,
     TcpState,
 )
 
@@ -48,6 +50,11 @@ class Endpoint(BaseModel):
         description="True when Linux net-tools may have cut this field: it is exactly 23 "
         "characters long and the capture was not made with `-W`.",
     )
+    scope: Scope | None = Field(
+        None,
+        description="Address class from netnorm's IANA table (loopback, private, global …). "
+        "Set by `netnorm analyze`; null in `netnorm parse` output.",
+    )
 
 
 class Timer(BaseModel):
@@ -77,6 +84,11 @@ class Connection(BaseModel):
     )
     local: Endpoint = Field(description="The local end.")
     remote: Endpoint = Field(description="The remote end (the peer).")
+    reach: Reach | None = Field(
+        None,
+        description="self, internal, external, none (no peer) or unknown (a name or a cut "
+        "address). Set by `netnorm analyze`; null in `netnorm parse` output.",
+    )
     state: TcpState | None = Field(
         None,
         description="Canonical state. Null for stateless UDP and raw sockets; UNKNOWN for a word "

@@ -87,6 +87,7 @@ def _endpoint(address_text: str, port_text: str, truncated: bool) -> EndpointDic
         "service": service,
         "zone": zone,
         "truncated": truncated,
+        "scope": None,
     }
 
 

@@ -197,6 +197,7 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
         None,
         None,
         None,
+        None,
         False,
         _NO_COMPONENTS,
         None,

@@ -87,6 +87,7 @@ def parse_row(line: str, lineno: int) -> Row | None:
         family,
         local_ep,
         windows_endpoint(remote),
+        None,
         None if state_raw is None else _state(state_raw)[0],
         state_raw,
         None if pid is None else int(pid),

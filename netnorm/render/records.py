@@ -40,7 +40,8 @@ def _endpoint_json(ep: dict[str, Any]) -> str:
         f'"host":{"null" if host is None else _str(host)},'
         f'"service":{"null" if service is None else _str(service)},'
         f'"zone":{"null" if zone is None else _str(zone)},'
-        f'"truncated":{"true" if ep["truncated"] else "false"}}}'
+        f'"truncated":{"true" if ep["truncated"] else "false"},'
+        f'"scope":{"null" if ep["scope"] is None else _str(ep["scope"])}}}'
     )
     if len(_ENDPOINT_JSON) > 65536:
         _ENDPOINT_JSON.clear()
@@ -59,6 +60,7 @@ def connection_json(row: Row) -> str:
         family,
         local,
         remote,
+        reach,
         state,
         state_raw,
         pid,
@@ -79,6 +81,7 @@ def connection_json(row: Row) -> str:
         f'"family":{"null" if family is None else _str(family)},'
         f'"local":{_endpoint_json(local)},'
         f'"remote":{_endpoint_json(remote)},'
+        f'"reach":{"null" if reach is None else _str(reach)},'
         f'"state":{"null" if state is None else _str(state)},'
         f'"state_raw":{"null" if state_raw is None else _str(state_raw)},'
         f'"pid":{"null" if pid is None else pid},'
@@ -152,13 +155,22 @@ class JsonWriter:
         self.out.write("]}\n")
 
 
-ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated")
+ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated", "scope")
 TIMER_KEYS = ("kind", "kind_raw", "seconds", "retransmits", "probes")
 CSV_COLUMNS = (
     ["source", "capture", "platform", "host", "protocol", "family"]
     + [f"local.{k}" for k in ENDPOINT_KEYS]
     + [f"remote.{k}" for k in ENDPOINT_KEYS]
-    + ["state", "state_raw", "pid", "process", "process_truncated", "components", "owner_note"]
+    + [
+        "reach",
+        "state",
+        "state_raw",
+        "pid",
+        "process",
+        "process_truncated",
+        "components",
+        "owner_note",
+    ]
     + ["recv_q", "send_q", "user", "inode", "security_context"]
     + [f"timer.{k}" for k in TIMER_KEYS]
     + ["line"]
@@ -200,6 +212,7 @@ class CsvWriter:
         cells += [local[k] for k in ENDPOINT_KEYS]
         cells += [remote[k] for k in ENDPOINT_KEYS]
         cells += [
+            conn["reach"],
             conn["state"],
             conn["state_raw"],
             conn["pid"],
