@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from netnorm.api import iter_connections, parse
+from netnorm.api import analyze, iter_connections, parse
 from netnorm.errors import FormatError, InputError, NetnormError, UsageError
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
         Connection,
         Diagnostic,
         Endpoint,
+        Finding,
+        Report,
         UnixSocket,
     )
 
@@ -35,17 +37,29 @@ __all__ = [
     "Connection",
     "Diagnostic",
     "Endpoint",
+    "Finding",
     "FormatError",
     "InputError",
     "NetnormError",
+    "Report",
     "UnixSocket",
     "UsageError",
     "__version__",
+    "analyze",
     "iter_connections",
     "parse",
 ]
 
-_MODELS = {"Capture", "CaptureOptions", "Connection", "Diagnostic", "Endpoint", "UnixSocket"}
+_MODELS = {
+    "Capture",
+    "CaptureOptions",
+    "Connection",
+    "Diagnostic",
+    "Endpoint",
+    "Finding",
+    "Report",
+    "UnixSocket",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -214,3 +214,55 @@ def iter_connections(
     for kind, payload, _cap in items:
         if kind == Event.CONNECTION:
             yield Connection.model_validate(as_dict(payload))
+
+
+def analyze(
+    source: Source | BinaryIO | list[Any],
+    platform: Platform | str | None = None,
+    *,
+    config: Any = None,
+    internal: list[str] | None = None,
+    host: str | None = None,
+    encoding: str | None = None,
+) -> Any:
+    """Parse (if needed) and analyse captures: scope, reach and findings.
+
+    Args:
+        source: what ``parse`` accepts, or a list of ``Capture`` objects already parsed.
+        platform: as for ``parse``.
+        config: a ``netnorm.analysis.config.Config``; default settings when omitted.
+        internal: extra internal networks (CIDR), added to the config's.
+        host: as for ``parse``.
+        encoding: as for ``parse``.
+
+    Returns:
+        A ``netnorm.Report`` with ``captures``, ``findings`` and ``summary``.
+
+    Raises:
+        InputError, FormatError: as for ``parse``.
+        UsageError: a network in ``internal`` is not valid.
+    """
+    from netnorm.analysis.config import Config
+    from netnorm.analysis.engine import analyze_dicts
+    from netnorm.errors import UsageError
+    from netnorm.model.schema import Report
+
+    settings = config if config is not None else Config()
+    if internal:
+        try:
+            settings = settings.model_copy(
+                update={"internal": [*settings.internal, *_networks(internal)]}
+            )
+        except ValueError as exc:
+            raise UsageError(f"bad internal network: {exc}") from None
+    if isinstance(source, list):
+        dicts: Any = (c.model_dump(mode="json") for c in source)
+    else:
+        dicts = iter_capture_dicts(source, platform, host=host, encoding=encoding)
+    return Report.model_validate(analyze_dicts(dicts, settings))
+
+
+def _networks(values: list[str]) -> list[str]:
+    from netnorm.analysis.scopes import validate_networks
+
+    return validate_networks(values)

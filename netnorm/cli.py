@@ -17,12 +17,26 @@ from pathlib import Path
 from typing import IO, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from netnorm.errors import InputError, NetnormError, UsageError
 from netnorm.model.enums import Platform
 
+
+class _Group(TyperGroup):
+    """Turns library errors into one line on stderr and exit 2, for every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NetnormError as exc:
+            _err(f"Error: {exc}")
+            ctx.exit(2)
+
+
 app = typer.Typer(
     name="netnorm",
+    cls=_Group,
     help=(
         "Read saved or piped netstat output from Linux and Windows, normalize it into one "
         "schema, and show which connections leave the network.\n\n"
@@ -45,6 +59,20 @@ class ParseFormat(str, Enum):
     jsonl = "jsonl"
     json = "json"
     csv = "csv"
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+class SeverityOption(str, Enum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
 
 
 class PlatformOption(str, Enum):
@@ -284,12 +312,142 @@ def parse(
         raise typer.Exit(2)
 
 
+def read_captures(
+    paths: list[str],
+    platform: Platform | None,
+    host: str | None,
+    encoding: str | None,
+    quiet: bool,
+) -> Iterator[dict[str, Any]]:
+    """Yield capture dicts from every input; report diagnostics and failed inputs on stderr."""
+    from netnorm.api import iter_capture_dicts
+
+    for path in expand(paths):
+        name = _name(path)
+        try:
+            for capture in iter_capture_dicts(
+                _source(path), platform, host=host, encoding=encoding, name=name
+            ):
+                for d in capture["diagnostics"]:
+                    print_diagnostic(d, name, quiet)
+                yield capture
+        except NetnormError as exc:
+            fail(exc)
+
+
+@app.command()
+def analyze(
+    paths: PathsArg = None,
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format. Default: table on a terminal, json otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML settings (internal networks, thresholds, suspicious ports, allowlists). "
+            "Default: ./netnorm.toml when it exists.",
+            show_default=False,
+        ),
+    ] = None,
+    internal: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--internal",
+            help="A network (CIDR) that belongs to your organisation; repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        SeverityOption | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding has this severity or higher (for cron and CI).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Table rows per group of internal/self/listening.")
+    ] = 20,
+    platform: PlatformOpt = None,
+    host: HostOpt = None,
+    encoding: EncodingOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show what goes outside the network and what looks wrong.
+
+    Every connection is marked self (this machine), internal (private ranges and --internal
+    networks), external, none (listening) or unknown (names, cut addresses). Rules report SYN
+    floods, outside connections whose owner is hidden, CLOSE_WAIT leaks, suspicious ports,
+    outside connections per process and listeners on all interfaces (see docs/rules.md).
+
+    Examples:
+
+      netstat -npt | netnorm analyze
+
+      netnorm analyze c.txt --internal 203.0.113.0/24 --fail-on medium
+
+      netnorm analyze --format markdown captures/ > ticket.md
+    """
+    from netnorm.analysis.config import load_config
+    from netnorm.analysis.engine import analyze_dicts
+    from netnorm.analysis.rules import SEVERITY_ORDER
+
+    out = _stdout()
+    chosen = fmt or (ReportFormat.table if out.isatty() else ReportFormat.json)
+    overrides: dict[str, Any] = {}
+    if internal:
+        from netnorm.analysis.scopes import validate_networks
+
+        for network in internal:
+            try:
+                validate_networks([network])
+            except ValueError:
+                raise UsageError(f"--internal {network!r} is not a network in CIDR form") from None
+        overrides["internal"] = internal
+    settings = load_config(config, overrides)
+    plat = Platform(platform.value) if platform else None
+    report = analyze_dicts(read_captures(paths or [], plat, host, encoding, quiet), settings)
+    if chosen is ReportFormat.json:
+        from netnorm.render.records import dumps_pretty
+
+        out.write(dumps_pretty(report) + "\n")
+    elif chosen is ReportFormat.jsonl:
+        from netnorm.render.records import report_jsonl
+
+        report_jsonl(report, out)
+    elif chosen is ReportFormat.markdown:
+        from netnorm.render.report import markdown_report
+
+        out.write(markdown_report(report))
+    else:
+        from netnorm.render.report import print_report
+
+        print_report(report, out, limit)
+    out.flush()
+    if State.failed:
+        raise typer.Exit(2)
+    if fail_on is not None:
+        bar = SEVERITY_ORDER[fail_on.value]
+        if any(SEVERITY_ORDER[f["severity"]] <= bar for f in report["findings"]):
+            raise typer.Exit(1)
+
+
 @app.command()
 def schema(
     model: Annotated[
         str,
         typer.Option(
-            "--model", help="Which model: capture, connection, endpoint, diagnostic, unix-socket."
+            "--model",
+            help="Which model: report, finding, capture, connection, endpoint, diagnostic, "
+            "unix-socket.",
         ),
     ] = "capture",
 ) -> None:
@@ -306,6 +464,8 @@ def schema(
     from netnorm.model import schema as models
 
     classes: dict[str, type[BaseModel]] = {
+        "report": models.Report,
+        "finding": models.Finding,
         "capture": models.Capture,
         "connection": models.Connection,
         "endpoint": models.Endpoint,
@@ -346,33 +506,18 @@ def flags(
 
 
 def main() -> NoReturn:
-    """Console entry point: run the app and turn every failure into a one-line error."""
+    """Console entry point: run the app; turn every failure into one line and an exit code."""
     State.failed = False
     try:
-        app(standalone_mode=False)
-    except NetnormError as exc:
-        _err(f"Error: {exc}")
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        _err("Aborted.")
-        sys.exit(130)
+        app()  # standalone: usage errors print a hint and exit 2, library errors exit 2
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
         # the reader went away (| head): stop quietly, like other Unix tools
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        finally:
-            sys.exit(0)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        sys.exit(0)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else 1)
-        if State.debug or "--debug" in sys.argv:
+        if State.debug:
             raise
         _err(f"Error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         sys.exit(2)

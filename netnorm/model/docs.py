@@ -19,6 +19,9 @@ MODELS: list[type[BaseModel]] = [
     models.Timer,
     models.UnixSocket,
     models.Diagnostic,
+    models.Report,
+    models.Finding,
+    models.Summary,
 ]
 
 

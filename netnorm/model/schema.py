@@ -7,7 +7,7 @@ Scripts and SIEM pipelines read these names, so fields may be added but never re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,7 @@ from netnorm.model.enums import (
     Protocol,
     Reach,
     Scope,
+    Severity,
     TcpState,
 )
 
@@ -217,3 +218,41 @@ class Capture(BaseModel):
     diagnostics: list[Diagnostic] = Field(
         default_factory=list, description="Notices, warnings and errors about this capture."
     )
+
+
+class Finding(BaseModel):
+    """Something in a capture that an administrator should look at."""
+
+    model_config = _CONFIG
+
+    rule: str = Field(description="Stable rule id, e.g. `syn-flood`; see docs/rules.md.")
+    severity: Severity = Field(description="info, low, medium or high.")
+    message: str = Field(description="What was seen, why it matters and what to check next.")
+    source: str = Field(description="The capture's source.")
+    host: str | None = Field(None, description="The capture's host, when known.")
+    capture: int = Field(description="The capture's index within its source.")
+    lines: list[int] = Field(default_factory=list, description="Lines of the rows involved.")
+    evidence: dict[str, Any] = Field(
+        default_factory=dict, description="The facts behind the finding, by name."
+    )
+
+
+class Summary(BaseModel):
+    """Counts over a whole report."""
+
+    model_config = _CONFIG
+
+    captures: int = Field(description="Captures analysed.")
+    connections: int = Field(description="Internet sockets in them.")
+    reach: dict[str, int] = Field(description="Connections by reach.")
+    findings: dict[str, int] = Field(description="Findings by severity.")
+
+
+class Report(BaseModel):
+    """The result of `netnorm analyze`."""
+
+    model_config = _CONFIG
+
+    captures: list[Capture] = Field(description="The captures, with scope and reach set.")
+    findings: list[Finding] = Field(description="Findings, most severe first.")
+    summary: Summary = Field(description="Counts.")

@@ -237,3 +237,21 @@ class CsvWriter:
         self.out.write(self.buffer.getvalue())
         self.buffer.seek(0)
         self.buffer.truncate()
+
+
+def dumps_pretty(data: Any) -> str:
+    """Indented JSON that keeps non-ASCII text as it is."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def report_jsonl(report: dict[str, Any], out: IO[str]) -> None:
+    """One analysed connection per line, with its capture's source, index, platform and host."""
+    for capture in report["captures"]:
+        head = {
+            "source": capture["source"],
+            "capture": capture["index"],
+            "platform": capture["platform"],
+            "host": capture["host"],
+        }
+        for conn in capture["connections"]:
+            out.write(_dumps({**head, **conn}) + "\n")

@@ -1,0 +1,1 @@
+"""Address scopes, reach, rules and the report built on parsed captures."""

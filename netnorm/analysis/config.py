@@ -1,0 +1,156 @@
+"""Analysis settings: internal networks, thresholds, suspicious ports and allowlists.
+
+Read from ``--config FILE`` or ``./netnorm.toml``; command-line options override the file. A bad
+file is rejected with one line that names the key.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from netnorm.analysis.scopes import validate_networks
+from netnorm.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+#: Ports long associated with backdoors and default exploit handlers (Metasploit's 4444,
+#: Back Orifice's 31337, NetBus's 12345, IRC botnets on 6666-6669 …).
+DEFAULT_SUSPICIOUS_PORTS = (1337, 4444, 5554, 6666, 6667, 6668, 6669, 12345, 27374, 31337, 54321)
+
+DEFAULT_FILE = "netnorm.toml"
+
+
+class Thresholds(BaseModel):
+    """Numbers the rules compare against."""
+
+    model_config = _STRICT
+
+    syn_flood: int = Field(20, ge=1, description="SYN_RECEIVED sockets on one local endpoint.")
+    syn_flood_sources: int = Field(
+        2, ge=1, description="…from at least this many different remote addresses."
+    )
+    close_wait: int = Field(10, ge=1, description="CLOSE_WAIT sockets per process or local port.")
+
+
+class Allow(BaseModel):
+    """Connections that the connection rules should not report."""
+
+    model_config = _STRICT
+
+    process: str | None = Field(None, description="Process or image name, case-insensitive.")
+    remote: str | None = Field(None, description="Remote network in CIDR form.")
+    rules: list[str] | None = Field(None, description="Only these rules (default: all).")
+
+    @field_validator("remote")
+    @classmethod
+    def _network(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return validate_networks([value])[0]
+        except ValueError:
+            raise ValueError(f"{value!r} is not a network in CIDR form") from None
+
+    @model_validator(mode="after")
+    def _something(self) -> Allow:
+        if self.process is None and self.remote is None:
+            raise ValueError("an allow entry needs a process, a remote network, or both")
+        return self
+
+
+class Config(BaseModel):
+    """Everything an analysis run can be told."""
+
+    model_config = _STRICT
+
+    internal: list[str] = Field(
+        default_factory=list, description="Networks (CIDR) that belong to the organisation."
+    )
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    suspicious_ports: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_SUSPICIOUS_PORTS),
+        description='Ports or ranges ("6666-6669") that the suspicious-port rule reports.',
+    )
+    allow: list[Allow] = Field(default_factory=list)
+
+    @field_validator("internal", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        try:
+            return validate_networks(str(v) for v in value)
+        except ValueError as exc:
+            raise ValueError(f"not a network in CIDR form: {exc}") from None
+
+    @field_validator("suspicious_ports", mode="before")
+    @classmethod
+    def _ports(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        ports: list[int] = []
+        for item in value:
+            if isinstance(item, str) and "-" in item:
+                low, _, high = item.partition("-")
+                if not (low.strip().isdigit() and high.strip().isdigit()):
+                    raise ValueError(f"{item!r} is not a port range like 6666-6669")
+                ports.extend(range(int(low), int(high) + 1))
+            else:
+                ports.append(item)
+        for port in ports:
+            if isinstance(port, int) and not 0 <= port <= 65535:
+                raise ValueError(f"{port} is not a port number")
+        return ports
+
+
+def _key_error(source: str, exc: ValidationError) -> UsageError:
+    first = exc.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    return UsageError(f"bad configuration: {key}: {message}", source)
+
+
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read the configuration file (or ``./netnorm.toml`` if present) and apply overrides.
+
+    Args:
+        path: the ``--config`` file, or ``None`` to look for ``./netnorm.toml``.
+        overrides: values from the command line, by top-level key; lists of internal networks
+            are added to the file's, other values replace them.
+
+    Raises:
+        UsageError: the file is missing, is not TOML, or has a bad key or value.
+    """
+    data: dict[str, Any] = {}
+    if path is None and Path(DEFAULT_FILE).is_file():
+        path = Path(DEFAULT_FILE)
+    source = str(path) if path is not None else "command line"
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UsageError("configuration file not found", source) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read configuration: {exc}", source) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"configuration is not valid TOML: {exc}", source) from None
+    for key, value in (overrides or {}).items():
+        if key == "internal":
+            data["internal"] = [*data.get("internal", []), *value]
+        elif key == "thresholds":
+            data["thresholds"] = {**data.get("thresholds", {}), **value}
+        else:
+            data[key] = value
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise _key_error(source, exc) from None

@@ -1,0 +1,80 @@
+"""Run the analysis over captures: set scope and reach, apply the rules, count."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from netnorm.analysis.config import Config
+from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context
+from netnorm.analysis.scopes import Classifier
+from netnorm.model.enums import Reach, Scope
+
+
+def annotate(capture: dict[str, Any], classifier: Classifier) -> None:
+    """Set ``local.scope``, ``remote.scope`` and ``reach`` on every connection of a capture.
+
+    Endpoint dicts from the parser are shared between rows, so each row gets its own copies.
+    """
+    conns = capture["connections"]
+    scoped = []
+    own: set[str] = set()
+    for conn in conns:
+        local_scope = classifier.scope(conn["local"])
+        remote_scope = classifier.scope(conn["remote"])
+        scoped.append((local_scope, remote_scope))
+        address = conn["local"]["address"]
+        if address is not None and local_scope is not Scope.UNSPECIFIED:
+            own.add(address)
+    own_addresses = frozenset(own)
+    for conn, (local_scope, remote_scope) in zip(conns, scoped, strict=True):
+        conn["local"] = {**conn["local"], "scope": local_scope.value}
+        conn["remote"] = {**conn["remote"], "scope": remote_scope.value}
+        conn["reach"] = classifier.reach(
+            conn["state"], conn["remote"], remote_scope, own_addresses
+        ).value
+
+
+def findings_for(capture: dict[str, Any], config: Config) -> list[dict[str, Any]]:
+    """Every rule's findings for one annotated capture."""
+    ctx = Context(capture, config)
+    return [finding for rule in RULES for finding in rule(ctx)]
+
+
+def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Most severe first, then by source, capture and first line."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            SEVERITY_ORDER[f["severity"]],
+            f["source"],
+            f["capture"],
+            f["lines"][:1],
+        ),
+    )
+
+
+def summarize(captures: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts for the report's ``summary``."""
+    reach = Counter(c["reach"] for cap in captures for c in cap["connections"])
+    severities = Counter(f["severity"] for f in findings)
+    return {
+        "captures": len(captures),
+        "connections": sum(len(cap["connections"]) for cap in captures),
+        "reach": {r.value: reach.get(r.value, 0) for r in Reach},
+        "findings": {s: severities.get(s, 0) for s in SEVERITY_ORDER},
+    }
+
+
+def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[str, Any]:
+    """Analyse capture dicts (as ``netnorm.api.capture_dict`` builds them) into a report dict."""
+    classifier = Classifier(config.internal)
+    done = []
+    findings: list[dict[str, Any]] = []
+    for capture in captures:
+        annotate(capture, classifier)
+        findings.extend(findings_for(capture, config))
+        done.append(capture)
+    findings = sort_findings(findings)
+    return {"captures": done, "findings": findings, "summary": summarize(done, findings)}

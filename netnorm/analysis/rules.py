@@ -1,0 +1,376 @@
+"""The rules: one small function each, with a stable id. ``docs/rules.md`` explains each one.
+
+A rule reads one capture whose connections already carry ``scope`` and ``reach`` and yields
+finding dicts (the fields of ``netnorm.model.schema.Finding``). Thresholds come from the config.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from netnorm.analysis.config import Config
+
+Conn = dict[str, Any]
+Finding = dict[str, Any]
+
+#: TCP states in which a socket is held by a process (not by the kernel alone), so netstat
+#: should name its owner. TIME_WAIT, SYN_RECEIVED and orphaned FIN_WAIT_2 sockets never have one.
+OWNED_STATES = frozenset({"ESTABLISHED", "SYN_SENT", "CLOSE_WAIT"})
+
+#: UDP ports from here up are ephemeral on Linux and Windows; wildcard-bound UDP sockets there
+#: are clients, not services, and are left out of the listener inventory.
+EPHEMERAL_UDP = 32768
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
+def endpoint_text(ep: dict[str, Any]) -> str:
+    """``10.0.0.1:22``, ``[2001:db8::1]:443``, ``web01:ssh``: how people write endpoints."""
+    name = ep["address"] or ep["host"] or "*"
+    if ep["address"] and ":" in ep["address"]:
+        name = f"[{name}]"
+    port = ep["service"] or ("*" if ep["port"] is None else str(ep["port"]))
+    return f"{name}:{port}"
+
+
+def owner_text(conn: Conn) -> str:
+    """``sshd (PID 600)``, ``PID 4``, ``an unknown process``."""
+    if conn["process"] and conn["pid"] is not None:
+        return f"{conn['process']} (PID {conn['pid']})"
+    if conn["process"]:
+        return str(conn["process"])
+    if conn["pid"] is not None:
+        return f"PID {conn['pid']}"
+    return "an unknown process"
+
+
+def _listing(items: list[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+@dataclass
+class Context:
+    """One capture under analysis."""
+
+    capture: dict[str, Any]
+    config: Config
+
+    @property
+    def conns(self) -> list[Conn]:
+        return list(self.capture["connections"])
+
+    @property
+    def linux(self) -> bool:
+        return bool(self.capture["platform"] == "linux")
+
+    @property
+    def owners_shown(self) -> bool:
+        """True when the capture has an owner column that can name a process."""
+        options = self.capture["options"]
+        if self.linux:
+            return bool(options["pid"] or options["program"])
+        return "b" in options["command"].split("-", 1)[-1]
+
+    @property
+    def non_root(self) -> bool:
+        """True when netstat said it could not see every process (not run as root)."""
+        return any(d["code"] == "netstat-warning" for d in self.capture["diagnostics"])
+
+    def allowed(self, rule: str, conn: Conn) -> bool:
+        """True when an ``[[allow]]`` entry covers this connection for this rule."""
+        for entry in self.config.allow:
+            if entry.rules is not None and rule not in entry.rules:
+                continue
+            if entry.process is not None and (conn["process"] or "").lower() != (
+                entry.process.lower()
+            ):
+                continue
+            if entry.remote is not None:
+                address = conn["remote"]["address"]
+                if address is None or ipaddress.ip_address(address) not in ipaddress.ip_network(
+                    entry.remote
+                ):
+                    continue
+            return True
+        return False
+
+    def finding(
+        self,
+        rule: str,
+        severity: str,
+        message: str,
+        conns: Iterable[Conn],
+        evidence: dict[str, Any],
+    ) -> Finding:
+        return {
+            "rule": rule,
+            "severity": severity,
+            "message": message,
+            "source": self.capture["source"],
+            "host": self.capture["host"],
+            "capture": self.capture["index"],
+            "lines": sorted({c["line"] for c in conns}),
+            "evidence": evidence,
+        }
+
+
+Rule = Callable[[Context], Iterator[Finding]]
+
+
+def syn_received(ctx: Context) -> Iterator[Finding]:
+    """``syn-flood`` (high) and ``syn-received`` (low): half-open connections per local endpoint."""
+    groups: dict[str, list[Conn]] = defaultdict(list)
+    for conn in ctx.conns:
+        if conn["protocol"] == "tcp" and conn["state"] == "SYN_RECEIVED":
+            groups[endpoint_text(conn["local"])].append(conn)
+    limits = ctx.config.thresholds
+    for local, conns in groups.items():
+        sources = sorted({endpoint_text(c["remote"]).rsplit(":", 1)[0] for c in conns})
+        evidence = {
+            "local": local,
+            "count": len(conns),
+            "sources": len(sources),
+            "top_sources": sources[:10],
+        }
+        if len(conns) >= limits.syn_flood and len(sources) >= limits.syn_flood_sources:
+            linux_note = (
+                " Linux shows these rows without a PID (a half-open socket belongs to no process "
+                "yet), so look at the listener on the same port for the service under attack. "
+                "With SYN cookies on (net.ipv4.tcp_syncookies=1) the kernel stops queueing "
+                "under pressure, so the real flood can be larger than this snapshot shows."
+                if ctx.linux
+                else ""
+            )
+            yield ctx.finding(
+                "syn-flood",
+                "high",
+                f"{len(conns)} half-open connections (SYN_RECEIVED) wait on {local} from "
+                f"{len(sources)} remote addresses. That is the shape of a SYN flood: the server "
+                "answers every SYN and holds a slot until the handshake times out, until no "
+                f"slots are left for real clients.{linux_note} Next: check the listen-queue "
+                "overflow counters (netstat -s), look at the sources below, and rate-limit or "
+                "block them at the edge.",
+                conns,
+                evidence,
+            )
+        else:
+            yield ctx.finding(
+                "syn-received",
+                "low",
+                f"{len(conns)} half-open connection(s) (SYN_RECEIVED) on {local} from "
+                f"{_listing(sources)}. A few are normal on a busy server (handshakes in flight); "
+                "if they persist or grow, suspect a slow SYN flood or a peer that never completes "
+                f"the handshake. syn-flood fires at {limits.syn_flood}.",
+                conns,
+                evidence,
+            )
+
+
+def external_established(ctx: Context) -> Iterator[Finding]:
+    """``external-established`` (info): established TCP to outside addresses, per process."""
+    groups: dict[tuple[Any, Any], list[Conn]] = defaultdict(list)
+    for conn in ctx.conns:
+        if (
+            conn["protocol"] == "tcp"
+            and conn["state"] == "ESTABLISHED"
+            and conn["reach"] == "external"
+            and not ctx.allowed("external-established", conn)
+        ):
+            groups[(conn["pid"], conn["process"])].append(conn)
+    for (pid, process), conns in groups.items():
+        remotes = sorted({endpoint_text(c["remote"]) for c in conns})
+        yield ctx.finding(
+            "external-established",
+            "info",
+            f"{owner_text(conns[0])} has {len(conns)} established connection(s) to outside "
+            f"addresses: {_listing(remotes)}. Normal for browsers, updaters and agents; make "
+            "sure each destination is a service you expect.",
+            conns,
+            {"pid": pid, "process": process, "count": len(conns), "remotes": remotes},
+        )
+
+
+def unowned_external(ctx: Context) -> Iterator[Finding]:
+    """``unowned-external`` (medium): an outside connection whose owner the capture hides."""
+    if not ctx.owners_shown:
+        return
+    for conn in ctx.conns:
+        if conn["reach"] != "external":
+            continue
+        held = conn["state"] in OWNED_STATES or (
+            conn["protocol"] == "udp" and conn["state"] in (None, "ESTABLISHED")
+        )
+        if not held or ctx.allowed("unowned-external", conn):
+            continue
+        if ctx.linux:
+            if conn["pid"] is not None:
+                continue
+            why = (
+                "netstat also warned that it was not run as root, so the socket may simply "
+                "belong to another user: run it again as root before drawing conclusions."
+                if ctx.non_root
+                else "As root, netstat -p names the owner of every socket a process holds. A "
+                "missing owner on a live outside connection can mean a process hidden from /proc "
+                "(a rootkit) or a socket held by the kernel itself (NFS, WireGuard). Check with "
+                f"ss -tnpe and lsof -i @{conn['remote']['address'] or conn['remote']['host']}."
+            )
+        else:
+            if conn["process"] is not None and conn["owner_note"] is None:
+                continue
+            note = conn["owner_note"] or "no image line"
+            why = (
+                f'Windows could not name the owner ("{note}"). '
+                + (
+                    "PID 4 is the System process: kernel drivers such as SMB and HTTP.sys. "
+                    if conn["pid"] == 4
+                    else ""
+                )
+                + (
+                    f'Check the PID with tasklist /svc /fi "PID eq {conn["pid"]}".'
+                    if conn["pid"] is not None
+                    else "Re-run netstat -anob from an elevated prompt."
+                )
+            )
+        yield ctx.finding(
+            "unowned-external",
+            "medium",
+            f"{conn['protocol']} {endpoint_text(conn['local'])} -> "
+            f"{endpoint_text(conn['remote'])} ({conn['state'] or 'no state'}) goes outside and "
+            f"has no owner, although this capture shows owners. {why}",
+            [conn],
+            {
+                "local": endpoint_text(conn["local"]),
+                "remote": endpoint_text(conn["remote"]),
+                "state": conn["state"],
+                "pid": conn["pid"],
+                "owner_note": conn["owner_note"],
+            },
+        )
+
+
+def close_wait_buildup(ctx: Context) -> Iterator[Finding]:
+    """``close-wait-buildup`` (low): many CLOSE_WAIT sockets for one process or local port."""
+    groups: dict[str, list[Conn]] = defaultdict(list)
+    for conn in ctx.conns:
+        if conn["state"] == "CLOSE_WAIT":
+            key = (
+                owner_text(conn)
+                if conn["pid"] is not None or conn["process"]
+                else f"local port {conn['local']['port']}"
+            )
+            groups[key].append(conn)
+    for who, conns in groups.items():
+        if len(conns) < ctx.config.thresholds.close_wait:
+            continue
+        remotes = sorted({endpoint_text(c["remote"]) for c in conns})
+        yield ctx.finding(
+            "close-wait-buildup",
+            "low",
+            f"{len(conns)} sockets in CLOSE_WAIT for {who}. The remote side closed these "
+            "connections but the local application never closed its end: a leak in the "
+            "application rather than an attack. Left alone it runs out of file descriptors. "
+            f"Fix or restart the application; the peers are {_listing(remotes)}.",
+            conns,
+            {"owner": who, "count": len(conns), "remotes": remotes},
+        )
+
+
+def exposed_listener(ctx: Context) -> Iterator[Finding]:
+    """``exposed-listener`` (info): sockets listening on all interfaces, as an inventory."""
+    groups: dict[tuple[str, Any, Any], list[Conn]] = defaultdict(list)
+    for conn in ctx.conns:
+        if conn["local"]["scope"] != "unspecified":
+            continue
+        port = conn["local"]["port"]
+        listening = conn["protocol"] == "tcp" and conn["state"] == "LISTEN"
+        udp_service = (
+            conn["protocol"] == "udp"
+            and conn["reach"] == "none"
+            and port is not None
+            and port < EPHEMERAL_UDP
+        )
+        if listening or udp_service:
+            groups[(conn["protocol"], port, conn["process"] or conn["pid"])].append(conn)
+    for (protocol, port, _owner), conns in sorted(
+        groups.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+    ):
+        addresses = sorted({endpoint_text(c["local"]) for c in conns})
+        owner = conns[0]
+        who = (
+            f", owned by {owner_text(owner)}"
+            if owner["pid"] is not None or owner["process"]
+            else ""
+        )
+        yield ctx.finding(
+            "exposed-listener",
+            "info",
+            f"{protocol.upper()} port {port} listens on all interfaces ({', '.join(addresses)})"
+            f"{who}: reachable from every network that routes to this host, unless a firewall "
+            "says otherwise.",
+            conns,
+            {
+                "protocol": protocol,
+                "port": port,
+                "process": conns[0]["process"],
+                "pid": conns[0]["pid"],
+            },
+        )
+
+
+def suspicious_port(ctx: Context) -> Iterator[Finding]:
+    """``suspicious-port`` (medium): a port from the configured list, remote or listening."""
+    ports = set(ctx.config.suspicious_ports)
+    for conn in ctx.conns:
+        listener = conn["reach"] == "none"
+        port = conn["local"]["port"] if listener else conn["remote"]["port"]
+        if port not in ports or ctx.allowed("suspicious-port", conn):
+            continue
+        where = (
+            f"listens on {conn['protocol']} {endpoint_text(conn['local'])}"
+            if listener
+            else f"connects {endpoint_text(conn['local'])} -> {endpoint_text(conn['remote'])}"
+        )
+        yield ctx.finding(
+            "suspicious-port",
+            "medium",
+            f"{owner_text(conn)} {where}: port {port} is long associated with backdoors and "
+            "exploit handlers (4444 is Metasploit's default, 31337 Back Orifice's). Legitimate "
+            "software uses such ports too, so check which program owns the socket and whether "
+            "it should.",
+            [conn],
+            {
+                "port": port,
+                "direction": "listening" if listener else "remote",
+                "local": endpoint_text(conn["local"]),
+                "remote": endpoint_text(conn["remote"]),
+                "pid": conn["pid"],
+                "process": conn["process"],
+            },
+        )
+
+
+#: Every rule of a single capture, in report order. ``persistent-external`` needs several
+#: captures and lives with the audit.
+RULES: tuple[Rule, ...] = (
+    syn_received,
+    unowned_external,
+    suspicious_port,
+    close_wait_buildup,
+    external_established,
+    exposed_listener,
+)
+
+RULE_IDS = (
+    "syn-flood",
+    "syn-received",
+    "unowned-external",
+    "suspicious-port",
+    "close-wait-buildup",
+    "external-established",
+    "exposed-listener",
+)

@@ -1,0 +1,111 @@
+"""Classify addresses with netnorm's own range table (see ``ranges.py``) and compute reach."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from netnorm.analysis.ranges import IPV4, IPV6
+from netnorm.model.enums import Reach, Scope
+
+_IPV4 = tuple(
+    (int(n.network_address), int(n.broadcast_address), scope)
+    for n, scope in ((ipaddress.IPv4Network(net), scope) for net, scope, _ in IPV4)
+)
+_IPV6 = tuple(
+    (int(n.network_address), int(n.broadcast_address), scope)
+    for n, scope in ((ipaddress.IPv6Network(net), scope) for net, scope, _ in IPV6)
+)
+_NAT64 = int(ipaddress.IPv6Address("64:ff9b::"))
+_SIXTOFOUR = int(ipaddress.IPv6Address("2002::"))
+
+#: Scopes whose peers count as inside the organisation.
+INTERNAL_SCOPES = frozenset(
+    {Scope.PRIVATE, Scope.LINK_LOCAL, Scope.SHARED, Scope.UNIQUE_LOCAL, Scope.INTERNAL}
+)
+#: Scopes a configured internal network may override: public or unroutable space.
+OVERRIDABLE = frozenset({Scope.GLOBAL, Scope.DOCUMENTATION, Scope.RESERVED})
+
+
+def _v4(value: int) -> Scope:
+    for start, end, scope in _IPV4:
+        if start <= value <= end:
+            return scope
+    return Scope.GLOBAL
+
+
+@lru_cache(maxsize=65536)
+def address_scope(address: str) -> Scope:
+    """The scope of a canonical IP address (IPv4-mapped, NAT64 and 6to4 use the IPv4 inside).
+
+    Raises:
+        ValueError: ``address`` is not an IP address.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _v4(int(ip))
+    value = int(ip)
+    for start, end, scope in _IPV6:
+        if start <= value <= end:
+            if scope is not None:
+                return scope
+            if start == _SIXTOFOUR:
+                embedded = _v4((value >> 80) & 0xFFFFFFFF)
+                return Scope.GLOBAL if embedded is Scope.GLOBAL else Scope.RESERVED
+            if start == _NAT64:
+                return _v4(value & 0xFFFFFFFF)
+            return _v4(value & 0xFFFFFFFF)  # IPv4-mapped
+    return Scope.RESERVED
+
+
+class Classifier:
+    """Scopes and reach for one analysis run, with the configured internal networks."""
+
+    def __init__(self, internal: Iterable[str] = ()) -> None:
+        self.internal = tuple(ipaddress.ip_network(n, strict=False) for n in internal)
+
+    def scope(self, endpoint: dict[str, Any]) -> Scope:
+        """The scope of an endpoint dict (``unknown`` for names and possibly cut fields)."""
+        address = endpoint["address"]
+        if address is None:
+            return Scope.UNKNOWN if endpoint["host"] is not None else Scope.UNSPECIFIED
+        if endpoint["truncated"]:
+            return Scope.UNKNOWN
+        scope = address_scope(address)
+        if self.internal and scope in OVERRIDABLE:
+            ip = ipaddress.ip_address(address)
+            mapped = getattr(ip, "ipv4_mapped", None)
+            if any((mapped or ip) in net for net in self.internal):
+                return Scope.INTERNAL
+        return scope
+
+    def reach(
+        self,
+        state: str | None,
+        remote: dict[str, Any],
+        remote_scope: Scope,
+        own_addresses: frozenset[str],
+    ) -> Reach:
+        """Where a connection goes: see ``Reach``."""
+        if state in ("LISTEN", "BOUND") or remote_scope is Scope.UNSPECIFIED:
+            return Reach.NONE
+        if remote_scope is Scope.LOOPBACK or remote["address"] in own_addresses:
+            return Reach.SELF
+        if remote_scope in INTERNAL_SCOPES:
+            return Reach.INTERNAL
+        if remote_scope is Scope.GLOBAL:
+            return Reach.EXTERNAL
+        if remote_scope in (Scope.MULTICAST, Scope.BROADCAST):
+            return Reach.INTERNAL
+        return Reach.UNKNOWN
+
+
+def validate_networks(networks: Iterable[str]) -> list[str]:
+    """Check CIDR strings; return them normalised.
+
+    Raises:
+        ValueError: one of them is not a network.
+    """
+    return [str(ipaddress.ip_network(n.strip(), strict=False)) for n in networks]

@@ -1,0 +1,127 @@
+"""`netnorm analyze` as a user meets it: findings, reach, formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netnorm.cli import State, app
+from tests.conftest import SAMPLES
+
+FLOOD = SAMPLES / "linux" / "ant--syn-flood.txt"
+OWNERS = SAMPLES / "windows" / "anob--owners.txt"
+
+
+@pytest.fixture
+def run() -> CliRunner:
+    State.failed = False
+    return CliRunner()
+
+
+def test_syn_flood_from_stdin_is_high_with_port_and_sources(run: CliRunner) -> None:
+    result = run.invoke(app, ["analyze", "-f", "json"], input=FLOOD.read_bytes())
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    flood = [f for f in report["findings"] if f["rule"] == "syn-flood"]
+    assert len(flood) == 1
+    assert flood[0]["severity"] == "high"
+    assert flood[0]["evidence"]["local"] == "10.0.0.5:80"
+    assert flood[0]["evidence"]["sources"] == 27
+    assert "27 remote addresses" in flood[0]["message"]
+    assert report["findings"][0]["rule"] == "syn-flood"  # most severe first
+
+
+def test_table_shows_findings_then_groups(run: CliRunner) -> None:
+    result = run.invoke(app, ["analyze", "-f", "table", str(FLOOD)])
+    out = result.stdout
+    assert out.index("HIGH") < out.index("syn-flood") < out.index("Outside the network (30)")
+    assert "Listening, bound or without a peer (5)" in out
+
+
+def test_json_connections_carry_scope_and_reach(run: CliRunner) -> None:
+    result = run.invoke(app, ["analyze", "-f", "json", str(OWNERS)])
+    report = json.loads(result.stdout)
+    conns = report["captures"][0]["connections"]
+    loop = next(c for c in conns if c["remote"]["address"] == "127.0.0.1")
+    assert (loop["reach"], loop["remote"]["scope"]) == ("self", "loopback")
+    outside = next(c for c in conns if c["remote"]["address"] == "20.199.120.151")
+    assert (outside["reach"], outside["remote"]["scope"]) == ("external", "global")
+    assert report["summary"]["reach"]["external"] == 6
+    hidden = [f for f in report["findings"] if f["rule"] == "unowned-external"]
+    assert [(f["severity"], f["lines"]) for f in hidden] == [("medium", [35])]
+
+
+def test_internal_option_makes_a_public_range_internal(run: CliRunner) -> None:
+    result = run.invoke(
+        app, ["analyze", "-f", "json", "--internal", "185.199.108.0/22", str(OWNERS)]
+    )
+    report = json.loads(result.stdout)
+    assert not [f for f in report["findings"] if f["rule"] == "unowned-external"]
+    conn = next(
+        c
+        for c in report["captures"][0]["connections"]
+        if c["remote"]["address"] == "185.199.110.153"
+    )
+    assert (conn["reach"], conn["remote"]["scope"]) == ("internal", "internal")
+
+
+def test_jsonl_one_connection_per_line(run: CliRunner) -> None:
+    result = run.invoke(app, ["analyze", "-f", "jsonl", str(OWNERS)])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 24
+    assert all(r["reach"] and r["local"]["scope"] and r["remote"]["scope"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("high", 1), ("medium", 1), ("low", 1), ("info", 1), (None, 0)]
+)
+def test_fail_on_flood(run: CliRunner, fail_on: str | None, code: int) -> None:
+    args = ["analyze", "-f", "json", str(FLOOD)]
+    if fail_on:
+        args += ["--fail-on", fail_on]
+    assert run.invoke(app, args).exit_code == code
+
+
+def test_fail_on_below_the_bar(run: CliRunner) -> None:
+    # the -anob sample's worst finding is medium
+    assert (
+        run.invoke(app, ["analyze", "-f", "json", "--fail-on", "high", str(OWNERS)]).exit_code == 0
+    )
+    assert (
+        run.invoke(app, ["analyze", "-f", "json", "--fail-on", "medium", str(OWNERS)]).exit_code
+        == 1
+    )
+
+
+def test_bad_config_is_one_line(run: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[thresholds]\nsyn_flod = 1\n", encoding="utf-8")
+    result = run.invoke(app, ["analyze", "-c", str(config), str(FLOOD)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: bad configuration: thresholds.syn_flod: Extra inputs are not permitted ({config})"
+    )
+
+
+def test_bad_internal_network(run: CliRunner) -> None:
+    result = run.invoke(app, ["analyze", "--internal", "10.0.0.0/99", str(FLOOD)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: --internal '10.0.0.0/99' is not a network in CIDR form"
+
+
+def test_markdown_escapes_capture_text(run: CliRunner, tmp_path: Path) -> None:
+    capture = tmp_path / "evil.txt"
+    capture.write_text(
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State       "
+        "PID/Program name\n"
+        "tcp        0      0 10.0.0.1:50000          8.8.4.4:443             ESTABLISHED "
+        "66/[x](http://e.vil)|<b>\n",
+        encoding="utf-8",
+    )
+    result = run.invoke(app, ["analyze", "-f", "markdown", str(capture)])
+    assert result.exit_code == 0
+    assert "\\[x\\]\\(http://e.vil\\)\\|\\<b\\>" in result.stdout
+    assert "<b>" not in result.stdout
