@@ -46,6 +46,9 @@ def open_source(source: Source | BinaryIO, name: str | None = None) -> tuple[Bin
     if isinstance(source, bytes):
         return io.BytesIO(source), name or "<bytes>", True
     if isinstance(source, str) and ("\n" in source or not os.path.isfile(source)):
+        if "\n" not in source and " " not in source.strip() and len(source) < 4096:
+            # one word without line breaks is a path that does not exist, not a capture
+            raise InputError("no such file", name or source)
         return io.BytesIO(source.encode("utf-8")), name or "<text>", True
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -211,9 +214,18 @@ def iter_connections(
     from netnorm.model.schema import Connection
 
     _, items = iter_items(source, platform, host=host, encoding=encoding)
-    for kind, payload, _cap in items:
+    found = False
+    first_line = None
+    display = _name(source, None)
+    for kind, payload, cap in items:
         if kind == Event.CONNECTION:
             yield Connection.model_validate(as_dict(payload))
+        elif kind == Event.CAPTURE:
+            found = True
+        elif kind == Event.DIAGNOSTIC and cap is None and first_line is None:
+            first_line = payload["line"]
+    if not found:
+        raise FormatError("no netstat output found", display, first_line)
 
 
 def analyze(

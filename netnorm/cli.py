@@ -51,7 +51,10 @@ app = typer.Typer(
 )
 
 STDIN = "-"
-STRICT_CODES = frozenset({"unrecognised-line", "line-too-long", "unexpected-columns"})
+#: Diagnostics that make ``--strict`` fail: lines not understood, and netstat's own errors.
+STRICT_CODES = frozenset(
+    {"unrecognised-line", "line-too-long", "unexpected-columns", "elevation-required"}
+)
 
 
 class ParseFormat(str, Enum):
@@ -308,7 +311,7 @@ def parse(
     out.flush()
     if State.failed or (strict and unrecognised):
         if strict and unrecognised and not State.failed:
-            _err(f"Error: {unrecognised} lines were not recognised (--strict)")
+            _err(f"Error: {unrecognised} lines were not recognised or reported errors (--strict)")
         raise typer.Exit(2)
 
 

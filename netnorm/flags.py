@@ -191,13 +191,14 @@ def windows_to_linux(command: str) -> Translation:
         letters += "c"
         notes.append(f"interval {interval}: Linux -c repeats every second, not every {interval}")
     for letter, note in {
+        "v": "-v: Linux has no module stacks; -p shows the program only",
         "x": "-x: no NetworkDirect on Linux",
         "y": "-y: no connection templates on Linux",
         "t": "-t: no offload state on Linux",
     }.items():
         if letter in seen:
             notes.append(note)
-    known = set("anobqfrsexyt")
+    known = set("anobqfrsexytv")
     for letter in sorted(set(seen) - known):
         raise UsageError(f"unknown Windows netstat option -{letter}")
     return Translation("netstat -" + letters if letters else "netstat", notes)

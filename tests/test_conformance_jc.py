@@ -89,7 +89,7 @@ def test_rows_match_jc(path: Path) -> None:
             continue
         if diffs == ["local"] and mine.local.host is not None and "%" in mine.local.host:
             # a fixture row with a non-hex "IPv6" address: not an IP, so netnorm keeps the text
-            # as a host name, zone included, where jc cuts the zone off
+            # as a host name, zone included; the comparison strips jc's zone, not netnorm's
             assert mine.local.address is None
             continue
         raise AssertionError(f"line {mine.line}: {diffs} ours={mine} jc={other}")

@@ -138,6 +138,7 @@ class UnixSocket(BaseModel):
     pid: int | None = Field(None, description="Owning process id, with `-p`.")
     process: str | None = Field(None, description="Owning program name, with `-p`.")
     path: str | None = Field(None, description="Socket path; abstract names start with `@`.")
+    security_context: str | None = Field(None, description="Linux `-Z` SELinux context.")
     line: int = Field(description="1-based line of the row in its source.")
 
 

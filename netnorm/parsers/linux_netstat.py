@@ -283,8 +283,17 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
     return rest
 
 
-def parse_unix_row(line: str, lineno: int, has_owner: bool | None) -> dict[str, Any] | None:
-    """Parse one UNIX domain socket row, or return ``None`` when the line is not one."""
+def parse_unix_row(
+    line: str, lineno: int, has_owner: bool | None, has_context: bool = False
+) -> dict[str, Any] | None:
+    """Parse one UNIX domain socket row, or return ``None`` when the line is not one.
+
+    Args:
+        line: the row.
+        lineno: its 1-based number.
+        has_owner: the header has ``PID/Program name`` (``None``: no header seen).
+        has_context: the header has ``Security Context`` (``-Z``), printed before the path.
+    """
     m = _unix_match(line)
     if m is None:
         return None
@@ -301,6 +310,11 @@ def parse_unix_row(line: str, lineno: int, has_owner: bool | None) -> dict[str, 
             process = o.group("program").rstrip() or None
     else:
         path = rest.strip()
+    context = None
+    if has_context and path:
+        context, _, path = path.partition(" ")
+        path = path.strip()
+        context = None if context == "-" else context
     inode = m.group("inode")
     return {
         "protocol": "unix",
@@ -312,6 +326,7 @@ def parse_unix_row(line: str, lineno: int, has_owner: bool | None) -> dict[str, 
         "pid": pid,
         "process": process,
         "path": path or None,
+        "security_context": context,
         "line": lineno,
     }
 

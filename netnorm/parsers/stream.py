@@ -53,6 +53,7 @@ class CaptureState:
     linux_cols: lx.Columns = field(default_factory=lx.Columns)
     windows_pid: bool | None = None
     unix_owner: bool | None = None
+    unix_context: bool = False
     rows: int = 0
     unix_rows: int = 0
     names_seen: bool = False
@@ -63,6 +64,7 @@ class CaptureState:
     components_seen: bool = False
     notes_seen: bool = False
     bound_seen: bool = False
+    elevation_error: bool = False
     protocols: set[str] = field(default_factory=set)
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     dropped_diagnostics: int = 0
@@ -135,7 +137,7 @@ class CaptureState:
             letters += "a" if listeners == Listeners.ALL else ""
             letters += "n" if numeric else ""
             letters += "o" if pid else ""
-            letters += "b" if program or self.notes_seen else ""
+            letters += "b" if program or self.notes_seen or self.elevation_error else ""
             letters += "q" if self.bound_seen else ""
         return "netstat -" + letters if letters else "netstat"
 
@@ -202,14 +204,14 @@ class Reader:
         if self.capture is not None:
             cap = self.capture
             if cap.dropped_diagnostics:
-                cap.diagnostics.append(
-                    _diag(
-                        None,
-                        DiagnosticSeverity.WARNING,
-                        "too-many-diagnostics",
-                        f"{cap.dropped_diagnostics} more diagnostics were not kept",
-                    )
+                d = _diag(
+                    None,
+                    DiagnosticSeverity.WARNING,
+                    "too-many-diagnostics",
+                    f"{cap.dropped_diagnostics} more diagnostics were not kept in the capture",
                 )
+                cap.diagnostics.append(d)
+                yield Event.DIAGNOSTIC, d, cap
             self.capture = None
             yield Event.CAPTURE, cap, cap
 
@@ -298,11 +300,7 @@ class Reader:
                             continue
             yield from self._slow_line(line, lineno, allow_linux, allow_windows)
         yield from self._finish()
-        if self.preamble:
-            # nothing in the input started a capture: report what was there
-            for d in self.preamble:
-                yield Event.DIAGNOSTIC, d, None
-            self.preamble = []
+        self.preamble = []  # no capture started: these were reported as they were found
 
     def _leftover(self, leftover: str, line: str, lineno: int) -> Iterator[Item]:
         yield from self._diagnose(
@@ -410,7 +408,12 @@ class Reader:
 
         # UNIX domain sockets
         if stripped.startswith("unix") and allow_linux:
-            row = lx.parse_unix_row(stripped, lineno, cap.unix_owner if cap else None)
+            row = lx.parse_unix_row(
+                stripped,
+                lineno,
+                cap.unix_owner if cap else None,
+                cap.unix_context if cap else False,
+            )
             if row is not None:
                 if cap is None or cap.platform is Platform.WINDOWS:
                     yield from self._start(lineno)
@@ -489,6 +492,7 @@ class Reader:
             cap = self.capture
             assert cap is not None
             cap.platform = cap.platform or Platform.WINDOWS
+            cap.elevation_error = True
             cap.last_line = lineno
             yield from self._diagnose(
                 lineno,
@@ -521,6 +525,7 @@ class Reader:
             cap.last_line = lineno
             if cap.section == "unix":
                 cap.unix_owner = "PID/Program name" in line
+                cap.unix_context = "Security Context" in line
             else:
                 cap.linux_cols = lx.header_columns(line)
                 cap.windows_pid = line.rstrip().endswith("PID")

@@ -30,7 +30,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(text: str) -> str:
-    """Neutralise a CSV cell from a capture: prefix formula starters with a single quote."""
+    """Make a CSV cell from a capture safe to open and to print.
+
+    Formula starters get a leading single quote (OWASP), and control characters are made
+    visible, so that ``cat file.csv`` cannot drive a terminal either.
+    """
     if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+        text = "'" + text
+    return visible(text)

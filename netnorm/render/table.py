@@ -58,8 +58,8 @@ def capture_table(capture: dict[str, Any]) -> Table:
     for name in ("Proto", "Local", "Remote", "State", "Owner", "Line"):
         table.add_column(name, overflow="fold")
     for conn in capture["connections"]:
-        state = conn["state"] or ""
-        if state and conn["state_raw"] and conn["state_raw"] != state:
+        state = conn["state"] or conn["state_raw"] or ""
+        if conn["state"] and conn["state_raw"] and conn["state_raw"] != state:
             state = f"{state} ({conn['state_raw']})"
         table.add_row(
             conn["protocol"] + ("6" if conn["family"] == "ipv6" else ""),
