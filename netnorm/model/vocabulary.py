@@ -343,7 +343,7 @@ def linux_state(word: str) -> TcpState | None:
         The canonical state, ``None`` for a blank word or a raw socket's number, and
         ``TcpState.UNKNOWN`` for a word no table knows (the caller keeps the raw text).
     """
-    if not word or word.isdigit():
+    if not word or (word.isascii() and word.isdigit()):
         return None
     return LINUX_STATES.get(_fold(word)) or _compact_fin(word) or TcpState.UNKNOWN
 

@@ -37,33 +37,34 @@ def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
 # -- shared pieces -------------------------------------------------------------------------
 
 GAP = r"[ \t]+"
-INT = atom(r"\d+", "integer")
+INT = atom(r"[0-9]{1,20}", "integer")
 FIELD = atom(r"[^\s]+", "field")
 REST = atom(r"(?P<rest>.*)", "rest of line")
 
 # -- Linux net-tools -----------------------------------------------------------------------
 
 LINUX_PROTO = atom(r"(?P<proto>(?:tcp|udpl|udp|raw|sctp)6?)", "Linux protocol")
-RECV_Q = atom(r"(?P<recv_q>\d+)", "Recv-Q")
-SEND_Q = atom(r"(?P<send_q>\d+)", "Send-Q")
+RECV_Q = atom(r"(?P<recv_q>[0-9]{1,20})", "Recv-Q")
+SEND_Q = atom(r"(?P<send_q>[0-9]{1,20})", "Send-Q")
 LOCAL = atom(r"(?P<local>[^\s]+)", "local address")
 REMOTE = atom(r"(?P<remote>[^\s]+)", "foreign address")
 
 #: ``-o`` timer suffix: keyword (translated), space, (seconds/retransmits/probes).
 TIMER_SUFFIX = compose(
     "timer",
-    r"(?:^|[ \t])(?P<kind>[^\s(]+) \((?P<seconds>\d+(?:\.\d+)?)/(?P<retrans>\d+)/(?P<probes>\d+)\)",
+    r"(?:^|[ \t])(?P<kind>[^\s(]+) ",
+    r"\((?P<seconds>[0-9]{1,20}(?:\.[0-9]{1,20})?)/(?P<retrans>[0-9]{1,20})/(?P<probes>[0-9]{1,20})\)",
     r"[ \t]*$",
 )
 
 #: ``PID/Program name``: the program may contain spaces and colons.
-OWNER = compose("PID/Program name", r"(?P<pid>\d+)/(?P<program>.*)")
+OWNER = compose("PID/Program name", r"(?P<pid>[0-9]{1,20})/(?P<program>.*)")
 
 UNIX_ROW = compose(
     "UNIX socket row",
-    r"^unix[ \t]+(?P<refcnt>\d+)[ \t]+\[(?P<flags>[^\]]*)\][ \t]+(?P<type>[^\s]+)[ \t]+",
-    r"(?:(?P<state>(?!\d+(?:[ \t]|$)|-(?:[ \t]|$))[^\s]+)[ \t]+)?",
-    r"(?P<inode>\d+|-)(?P<rest>.*)$",
+    r"^unix[ \t]+(?P<refcnt>[0-9]{1,20})[ \t]+\[(?P<flags>[^\]]*)\][ \t]+(?P<type>[^\s]+)[ \t]+",
+    r"(?:(?P<state>(?![0-9]+(?:[ \t]|$)|-(?:[ \t]|$))[^\s]+)[ \t]+)?",
+    r"(?P<inode>[0-9]{1,20}|-)(?P<rest>.*)$",
 )
 
 # -- Windows netstat.exe -------------------------------------------------------------------

@@ -72,7 +72,7 @@ def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
 def _port(text: str) -> tuple[int | None, str | None]:
     if text == "*" or not text:
         return None, None
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535:
         return int(text), None
     return port_of(text), text
 

@@ -85,6 +85,11 @@ class Columns:
     wide: bool = False  # -W, proven by a field wider than net-tools' cut
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only, and short enough for ``int``: ``str.isdigit`` accepts ``³``."""
+    return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
+
+
 def header_columns(line: str) -> Columns:
     """Read the optional columns from an Internet column header line."""
     return Columns(
@@ -98,7 +103,7 @@ def header_columns(line: str) -> Columns:
 def split_glued_state(token: str) -> tuple[str, str] | None:
     """Split net-tools 1.60's state glued to the owner (``ESTABLISHED6661/python``)."""
     for i, ch in enumerate(token):
-        if ch.isdigit():
+        if ch in "0123456789":
             word = token[:i]
             if word and word.upper() in LINUX_STATES and "/" in token[i:]:
                 return word, token[i:]
@@ -109,7 +114,8 @@ def split_glued_state(token: str) -> tuple[str, str] | None:
 #: The common row shape: a plain state word and/or an owner, no -e, -o or -Z columns.
 SIMPLE_REST = compose(
     "state and owner",
-    r"^(?:[ \t]+(?P<state>[A-Z][A-Z0-9_]*))?(?:[ \t]+(?P<owner>-|(?P<pid>\d+)/(?P<program>.*?)))?",
+    r"^(?:[ \t]+(?P<state>[A-Z][A-Z0-9_]*))?",
+    r"(?:[ \t]+(?P<owner>-|(?P<pid>[0-9]{1,20})/(?P<program>.*?)))?",
     r"[ \t]*$",
 )
 _simple_match = SIMPLE_REST.re.match
@@ -135,7 +141,7 @@ def _timer(rest: str) -> tuple[dict[str, Any] | None, str]:
     kind_raw = t.group("kind")
     kind = LINUX_TIMERS.get(kind_raw)
     if kind is None:
-        kind = "on" if kind_raw.startswith("on") and kind_raw[2:].isdigit() else kind_raw
+        kind = "on" if kind_raw.startswith("on") and is_number(kind_raw[2:]) else kind_raw
     timer = {
         "kind": kind,
         "kind_raw": kind_raw,
@@ -150,7 +156,7 @@ def _split_state(rest: str, base: str) -> tuple[str | None, str]:
     """Take the state off the front of ``rest`` (which starts with a non-space)."""
     if base == "raw":
         word, _, tail = rest.partition(" ")
-        return (word, tail.lstrip()) if word.isdigit() else (None, rest)
+        return (word, tail.lstrip()) if is_number(word) else (None, rest)
     for phrase in LINUX_STATE_PHRASES:
         if rest.startswith(phrase) and (len(rest) == len(phrase) or rest[len(phrase)] == " "):
             return phrase, rest[len(phrase) :].lstrip()
@@ -245,7 +251,7 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
     tokens = rest.split(None, 2)
     if (
         len(tokens) >= 2
-        and tokens[1].isdigit()
+        and is_number(tokens[1])
         and (
             cols.user
             or (
@@ -322,7 +328,7 @@ def parse_unix_row(
         "flags": m.group("flags").split(),
         "type": m.group("type"),
         "state": m.group("state"),
-        "inode": int(inode) if inode.isdigit() else None,
+        "inode": int(inode) if is_number(inode) else None,
         "pid": pid,
         "process": process,
         "path": path or None,

@@ -184,6 +184,13 @@ class Reader:
         self.pending: Row | None = None
         self.warning_open = False
         self.warning_lines = 0
+        #: When a list, the numbers of recognised structural lines are appended to it (tests
+        #: use this to check that every line is accounted for).
+        self.structural: list[int] | None = None
+
+    def _mark(self, lineno: int) -> None:
+        if self.structural is not None:
+            self.structural.append(lineno)
 
     # -- captures --------------------------------------------------------------------------
 
@@ -297,6 +304,7 @@ class Reader:
                         kind = attach_owner(self.pending, line)
                         if kind is not None:
                             self._owner_seen(cap, kind, lineno)
+                            self._mark(lineno)
                             continue
             yield from self._slow_line(line, lineno, allow_linux, allow_windows)
         yield from self._finish()
@@ -366,6 +374,7 @@ class Reader:
             kind = win.attach_owner_line(self.pending, line)
             if kind is not None:
                 self._owner_seen(cap, kind, lineno)
+                self._mark(lineno)
                 return
         yield from self._flush()
 
@@ -376,6 +385,7 @@ class Reader:
                 self.warning_open = False
             if cap is not None:
                 cap.last_line = lineno
+            self._mark(lineno)
             return
 
         # rows of a platform not seen yet in this capture
@@ -441,6 +451,7 @@ class Reader:
             cap.listeners, cap.locale = heading
             cap.expect_header = True
             cap.last_line = lineno
+            self._mark(lineno)
             return
 
         # Windows title
@@ -453,6 +464,7 @@ class Reader:
             cap.locale = title_locale
             cap.expect_header = True
             cap.last_line = lineno
+            self._mark(lineno)
             return
 
         # Linux UNIX section heading, other sections
@@ -467,6 +479,7 @@ class Reader:
                 cap.section = "unix"
                 cap.expect_header = True
                 cap.last_line = lineno
+                self._mark(lineno)
                 return
         if stripped.startswith(LINUX_OTHER_SECTIONS):
             yield from self._current(lineno)
@@ -484,6 +497,7 @@ class Reader:
             return
         if cap is not None and cap.section == "other":
             cap.last_line = lineno
+            self._mark(lineno)
             return  # inside a skipped section: its header and rows
 
         # netstat's own messages
@@ -529,6 +543,7 @@ class Reader:
             else:
                 cap.linux_cols = lx.header_columns(line)
                 cap.windows_pid = line.rstrip().endswith("PID")
+            self._mark(lineno)
             return
 
         yield from self._diagnose(

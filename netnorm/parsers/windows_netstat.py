@@ -24,8 +24,11 @@ from netnorm.parsers.endpoints import windows_endpoint
 from netnorm.parsers.row import COMPONENTS, OWNER_NOTE, PROCESS, Row
 
 #: The state: words that are not all digits (an unknown language's phrase is kept whole).
-STATE = atom(r"(?P<state>[^\s]*[^\d\s][^\s]*(?:[ \t]+[^\s]*[^\d\s][^\s]*)*?)", "state")
-PID = atom(r"(?P<pid>\d+)", "PID")
+#: Each word is matched in exactly one way (lookahead, then ``\S+``), so a hostile line cannot
+#: make the regex backtrack through every way of splitting its words.
+_WORD = r"(?=[^\s]*[^0-9\s])[^\s]+"
+STATE = atom(rf"(?P<state>{_WORD}(?:[ \t]+{_WORD})*?)", "state")
+PID = atom(r"(?P<pid>[0-9]{1,20})", "PID")
 
 #: One connection row, matched as a single token.
 ROW = compose(
