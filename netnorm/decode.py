@@ -19,7 +19,8 @@ SAMPLE_SIZE = 64 * 1024
 #: Lines longer than this (in characters) are reported as a diagnostic and not parsed.
 MAX_LINE = 64 * 1024
 
-#: Code pages tried, in order, when the bytes are not UTF-8. Scores decide between them.
+#: Code pages tried when the bytes are not UTF-8. Scores decide; on a tie the earlier wins:
+#: Windows files (CRLF) are usually in an OEM code page, Linux files (LF) in Latin-1 or EUC-JP.
 FALLBACKS = (
     "cp850",
     "cp437",
@@ -29,9 +30,26 @@ FALLBACKS = (
     "cp949",
     "cp950",
     "cp866",
+    "cp1251",
     "cp852",
     "euc_jp",
     "latin-1",
+)
+
+#: The same code pages in the order that suits files with LF line endings (Linux hosts).
+UNIX_FALLBACKS = (
+    "latin-1",
+    "cp1252",
+    "euc_jp",
+    "cp932",
+    "cp936",
+    "cp949",
+    "cp950",
+    "cp1251",
+    "cp866",
+    "cp852",
+    "cp850",
+    "cp437",
 )
 
 #: Words whose presence shows that a decoding is the right one.
@@ -68,6 +86,7 @@ _VOCABULARY = (
     "OUÇA",
     "Verbindungen",
     "Internetverbindungen",
+    "Informationen über",
     "稼働中",
     "内部アドレス",
     "インターネット",
@@ -83,10 +102,33 @@ class Decoded:
 
 
 def _score(text: str) -> int:
-    score = sum(len(word) * 4 for word in _VOCABULARY if word in text)
-    # each undecodable or control character counts against the choice
-    score -= text.count("\ufffd") * 8
-    score -= sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
+    """How much a decoding looks like netstat text in some language (higher is better).
+
+    Known netstat words weigh most. Then every non-ASCII character counts: letters for, and
+    symbols (box drawing, ``™``) against, so that the right code page wins even for a language
+    no table knows: Korean bytes read as cp850 turn into box-drawing characters.
+    """
+    score = sum(len(word) * 8 for word in _VOCABULARY if word in text)
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            if ord(ch) < 32 and ch not in "\r\n\t":
+                score -= 4
+        elif ch == "\ufffd":
+            score -= 8
+        elif 0xFF61 <= ord(ch) <= 0xFF9F:
+            score -= 2  # half-width katakana: a double-byte code page misreading other bytes
+        elif ch.isalpha():
+            following = text[i + 1 : i + 2]
+            if ord(ch) < 0x2E80:
+                score += 1
+            elif following.isascii() and following.islower():
+                score -= 6  # an ideograph running into a Latin word: Latin-1 bytes read as CJK
+            elif 0xAC00 <= ord(ch) <= 0xD7A3:
+                score += 3  # Hangul: only a Korean code page produces whole syllables
+            else:
+                score += 2  # a CJK character stands for two bytes
+        else:
+            score -= 2
     return score
 
 
@@ -120,7 +162,9 @@ def detect_encoding(sample: bytes) -> str:
         pass
     best = "latin-1"
     best_score = None
-    for name in FALLBACKS:
+    sample = sample[:16384]  # enough for headings and many rows; scoring is per character
+    order = FALLBACKS if b"\r\n" in sample else UNIX_FALLBACKS
+    for name in order:
         text = sample.decode(name, errors="replace")
         score = _score(text)
         if best_score is None or score > best_score:
