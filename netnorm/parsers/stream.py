@@ -187,6 +187,8 @@ class Reader:
         #: When a list, the numbers of recognised structural lines are appended to it (tests
         #: use this to check that every line is accounted for).
         self.structural: list[int] | None = None
+        #: An unrecognised line held back for one line (see ``_resolve_deferred``).
+        self.deferred: tuple[int, str] | None = None
 
     def _mark(self, lineno: int) -> None:
         if self.structural is not None:
@@ -266,6 +268,8 @@ class Reader:
         for lineno, line in lines:
             if not line or line.isspace():
                 continue
+            if self.deferred is not None:
+                yield from self._resolve_deferred(line)
             if len(line) > MAX_LINE:
                 yield from self._flush()
                 yield from self._diagnose(
@@ -307,6 +311,8 @@ class Reader:
                             self._mark(lineno)
                             continue
             yield from self._slow_line(line, lineno, allow_linux, allow_windows)
+        if self.deferred is not None:
+            yield from self._resolve_deferred(None)
         yield from self._finish()
         self.preamble = []  # no capture started: these were reported as they were found
 
@@ -528,7 +534,17 @@ class Reader:
             return
         # column headers
         first = stripped.split(None, 1)[0]
-        if first in HEADER_WORDS or (cap is not None and cap.expect_header):
+        by_shape = looks_like_header(stripped)
+        if first in HEADER_WORDS or (cap is not None and cap.expect_header) or by_shape:
+            if by_shape and first not in HEADER_WORDS and not (cap and cap.expect_header):
+                yield from self._diagnose(
+                    lineno,
+                    DiagnosticSeverity.NOTICE,
+                    "unknown-language",
+                    "column header in a language netnorm has no table for; rows are read "
+                    "by their shape",
+                    stripped,
+                )
             if cap is not None and (cap.rows or cap.unix_rows) and cap.section == "inet":
                 yield from self._start(lineno)  # a header without a heading: a new block
                 cap = self.capture
@@ -546,6 +562,23 @@ class Reader:
             self._mark(lineno)
             return
 
+        # decided by the next line: a title in an unknown language comes before its header
+        self.deferred = (lineno, line)
+
+    def _resolve_deferred(self, next_line: str | None) -> Iterator[Item]:
+        """Report the held-back line: a title if a column header follows, else unrecognised."""
+        assert self.deferred is not None
+        lineno, line = self.deferred
+        self.deferred = None
+        if next_line is not None and looks_like_header(next_line.strip()):
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.NOTICE,
+                "unknown-language",
+                "title in a language netnorm has no table for",
+                line.strip(),
+            )
+            return
         yield from self._diagnose(
             lineno,
             DiagnosticSeverity.WARNING,
@@ -567,6 +600,18 @@ class Reader:
             assert cap is not None
         cap.platform = platform
         cap.expect_header = False
+
+
+def looks_like_header(text: str) -> bool:
+    """True for a column header in any language, told by the titles that are never translated.
+
+    Windows ends the header with ``PID`` (with ``-o``); net-tools prints ``PID/Program name``
+    untranslated, and most catalogs keep ``Recv-Q``/``Send-Q``.
+    """
+    tokens = text.split()
+    if len(tokens) < 4 or any(ch.isdigit() for ch in text if ch.isascii()):
+        return False
+    return tokens[-1] == "PID" or "PID/Program name" in text or "Recv-Q" in text
 
 
 def _shows_name(endpoint: dict[str, Any]) -> bool:
