@@ -116,6 +116,7 @@ def capture_dict(
         "tool": "netstat",
         "host": cap.host,
         "captured_at": None,
+        "captured_at_source": None,
         "locale": cap.locale,
         "encoding": decoded.encoding,
         "encoding_detected": decoded.detected,

@@ -107,21 +107,28 @@ def expand(paths: list[str]) -> Iterator[str]:
 
     A missing path, an unreadable folder or a symlink loop is reported and skipped.
     """
+    for path, _root in expand_with_roots(paths):
+        yield path
+
+
+def expand_with_roots(paths: list[str]) -> Iterator[tuple[str, str | None]]:
+    """Like ``expand``, with the folder given on the command line for files found inside one."""
     if not paths:
-        yield STDIN
+        yield STDIN, None
         return
     for raw in paths:
         if raw == STDIN:
-            yield STDIN
+            yield STDIN, None
             continue
         path = Path(raw)
         if not path.exists():
             fail(InputError("no such file or folder", raw))
             continue
         if not path.is_dir():
-            yield raw
+            yield raw, None
             continue
-        yield from _walk(path)
+        for found in _walk(path):
+            yield found, raw
 
 
 def _walk(root: Path) -> Iterator[str]:
@@ -315,29 +322,6 @@ def parse(
         raise typer.Exit(2)
 
 
-def read_captures(
-    paths: list[str],
-    platform: Platform | None,
-    host: str | None,
-    encoding: str | None,
-    quiet: bool,
-) -> Iterator[dict[str, Any]]:
-    """Yield capture dicts from every input; report diagnostics and failed inputs on stderr."""
-    from netnorm.api import iter_capture_dicts
-
-    for path in expand(paths):
-        name = _name(path)
-        try:
-            for capture in iter_capture_dicts(
-                _source(path), platform, host=host, encoding=encoding, name=name
-            ):
-                for d in capture["diagnostics"]:
-                    print_diagnostic(d, name, quiet)
-                yield capture
-        except NetnormError as exc:
-            fail(exc)
-
-
 @app.command()
 def analyze(
     paths: PathsArg = None,
@@ -376,6 +360,34 @@ def analyze(
             show_default=False,
         ),
     ] = None,
+    name_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--name-pattern",
+            help='How file names give host and time, e.g. "{host}_{time}.txt" or '
+            '"{time}/{host}.log". Default: {host}_{time}, else the file modification time.',
+            show_default=False,
+        ),
+    ] = None,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            "--time", help="Record this capture time (e.g. 2026-11-20T10:00:00) on every capture."
+        ),
+    ] = None,
+    persist_min: Annotated[
+        str | None,
+        typer.Option(
+            "--persist-min",
+            help="persistent-external: how long an outside connection must stay established "
+            "across captures (90m, 1h, 2d). Default 1h.",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", help="Files parsed in parallel. Default: the CPU count."),
+    ] = 0,
     limit: Annotated[
         int, typer.Option("--limit", help="Table rows per group of internal/self/listening.")
     ] = 20,
@@ -384,12 +396,14 @@ def analyze(
     encoding: EncodingOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Show what goes outside the network and what looks wrong.
+    """Show what goes outside the network and what looks wrong, for one capture or a fleet.
 
     Every connection is marked self (this machine), internal (private ranges and --internal
     networks), external, none (listening) or unknown (names, cut addresses). Rules report SYN
     floods, outside connections whose owner is hidden, CLOSE_WAIT leaks, suspicious ports,
-    outside connections per process and listeners on all interfaces (see docs/rules.md).
+    outside connections per process and listeners on all interfaces; over timed captures of the
+    same host, connections that stay established to outside addresses (see docs/rules.md).
+    With several captures, the report stacks what the fleet saw, rarest first.
 
     Examples:
 
@@ -397,10 +411,15 @@ def analyze(
 
       netnorm analyze c.txt --internal 203.0.113.0/24 --fail-on medium
 
+      netnorm analyze --name-pattern "{host}_{time}.txt" audit/
+
       netnorm analyze --format markdown captures/ > ticket.md
     """
+    from netnorm.analysis import batch
+    from netnorm.analysis.audit import Fleet, parse_duration
     from netnorm.analysis.config import load_config
-    from netnorm.analysis.engine import analyze_dicts
+    from netnorm.analysis.engine import sort_findings, summarize_fleet
+    from netnorm.analysis.naming import NamePattern, parse_time
     from netnorm.analysis.rules import SEVERITY_ORDER
 
     out = _stdout()
@@ -415,32 +434,177 @@ def analyze(
             except ValueError:
                 raise UsageError(f"--internal {network!r} is not a network in CIDR form") from None
         overrides["internal"] = internal
+    if persist_min is not None:
+        overrides["thresholds"] = {"persist_min": persist_min}
     settings = load_config(config, overrides)
-    plat = Platform(platform.value) if platform else None
-    report = analyze_dicts(read_captures(paths or [], plat, host, encoding, quiet), settings)
+    when = None
+    if time is not None:
+        when = parse_time(time)
+        if when is None:
+            raise UsageError(f"--time {time!r} is not a time stamp")
+    if name_pattern is not None:
+        NamePattern(name_pattern)  # reject a bad pattern before reading anything
+    files = list(expand_with_roots(paths or []))
+    payload: batch.Payload | None = None
+    if chosen is ReportFormat.json:
+        payload = "json"
+    elif chosen is ReportFormat.jsonl:
+        payload = "jsonl"
+    elif len(files) == 1:
+        payload = "dict"  # one file: the table and Markdown show its connections
+    job = batch.Job(
+        config=settings,
+        platform=platform.value if platform else None,
+        host=host,
+        time=when,
+        encoding=encoding,
+        pattern=name_pattern,
+        payload=payload,
+    )
+    fleet = Fleet()
+    findings: list[dict[str, Any]] = []
+    captures: list[dict[str, Any]] = []
+    written = 0
+    if chosen is ReportFormat.json:
+        out.write('{\n  "captures": [')
+    for result in _with_progress(batch.run(job, files, jobs or os.cpu_count() or 1), len(files)):
+        for d in result.diagnostics:
+            print_diagnostic(d, result.name, quiet)
+        if result.error is not None:
+            State.failed = True
+            _err(f"Error: {result.error}")
+        for capture in result.captures:
+            fleet.add(capture.facts)
+            findings.extend(capture.findings)
+            if chosen is ReportFormat.json:
+                out.write(("," if written else "") + "\n" + capture.payload)
+                written += 1
+            elif chosen is ReportFormat.jsonl:
+                out.write("".join(line + "\n" for line in capture.payload))
+            elif capture.payload is not None:
+                captures.append(capture.payload)
+    persistent = fleet.persistent(parse_duration(settings.thresholds.persist_min))
+    fleet.count_findings(persistent)
+    findings = sort_findings(findings + persistent)
+    view = fleet.view()
+    summary = summarize_fleet(fleet, findings)
     if chosen is ReportFormat.json:
         from netnorm.render.records import dumps_pretty
 
-        out.write(dumps_pretty(report) + "\n")
-    elif chosen is ReportFormat.jsonl:
-        from netnorm.render.records import report_jsonl
+        tail = {"findings": findings, "summary": summary, "fleet": view}
+        out.write("\n  ],\n" + dumps_pretty(tail)[1:] + "\n")
+    elif chosen is not ReportFormat.jsonl:
+        report = {"captures": captures, "findings": findings, "summary": summary, "fleet": view}
+        if chosen is ReportFormat.markdown:
+            from netnorm.render.report import markdown_report
 
-        report_jsonl(report, out)
-    elif chosen is ReportFormat.markdown:
-        from netnorm.render.report import markdown_report
+            out.write(markdown_report(report))
+        else:
+            from netnorm.render.report import print_report
 
-        out.write(markdown_report(report))
-    else:
-        from netnorm.render.report import print_report
-
-        print_report(report, out, limit)
+            print_report(report, out, limit)
     out.flush()
     if State.failed:
         raise typer.Exit(2)
     if fail_on is not None:
         bar = SEVERITY_ORDER[fail_on.value]
-        if any(SEVERITY_ORDER[f["severity"]] <= bar for f in report["findings"]):
+        if any(SEVERITY_ORDER[f["severity"]] <= bar for f in findings):
             raise typer.Exit(1)
+
+
+def _with_progress(results: Iterator[Any], total: int) -> Iterator[Any]:
+    """Show a progress bar on stderr for large runs on a terminal."""
+    if total < 50 or not sys.stderr.isatty():
+        yield from results
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("analysing", total=total)
+        for result in results:
+            progress.advance(task)
+            yield result
+
+
+class DiffFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    old: Annotated[
+        str, typer.Argument(help="The earlier (or reference) capture file; - for stdin.")
+    ],
+    new: Annotated[str, typer.Argument(help="The later (or other) capture file.")],
+    fmt: Annotated[
+        DiffFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format. Default: table on a terminal, json otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    ignore_ephemeral: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-ephemeral",
+            help="Match by service, not by ephemeral port: listeners by port, inbound "
+            "connections by local port and peer, outbound ones by peer and port. For comparing "
+            "two hosts, or captures far apart.",
+        ),
+    ] = False,
+    platform: PlatformOpt = None,
+    encoding: EncodingOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show what one capture has that the other lacks, across platforms too.
+
+    Both captures are normalized first, so a Windows capture against a Linux one is an ordinary
+    diff. When a file holds several snapshots, its last one is compared. Exit status: 0 when the
+    captures hold the same connections, 1 when they differ, 2 on error (like diff).
+
+    Examples:
+
+      netnorm diff yesterday.txt today.txt
+
+      netnorm diff --ignore-ephemeral linux-web01.txt windows-web02.txt --format json
+    """
+    from netnorm.analysis.diff import diff_connections
+    from netnorm.api import iter_capture_dicts
+
+    plat = Platform(platform.value) if platform else None
+    sides = []
+    for path in (old, new):
+        name = _name(path)
+        if path != STDIN and not Path(path).is_file():
+            raise InputError("no such file", path)
+        captures = list(iter_capture_dicts(_source(path), plat, encoding=encoding, name=name))
+        for capture in captures:
+            for d in capture["diagnostics"]:
+                print_diagnostic(d, name, quiet)
+        if len(captures) > 1 and not quiet:
+            _err(f"{name}: notice: {len(captures)} snapshots; comparing the last one")
+        sides.append(captures[-1])
+    result = diff_connections(sides[0]["connections"], sides[1]["connections"], ignore_ephemeral)
+    out = _stdout()
+    chosen = fmt or (DiffFormat.table if out.isatty() else DiffFormat.json)
+    if chosen is DiffFormat.json:
+        from netnorm.render.records import dumps_pretty
+
+        out.write(dumps_pretty(result) + "\n")
+    else:
+        from netnorm.render.report import diff_markdown, print_diff
+
+        if chosen is DiffFormat.markdown:
+            out.write(diff_markdown(result, sides[0], sides[1]))
+        else:
+            print_diff(result, sides[0], sides[1], out)
+    out.flush()
+    if result["added"] or result["removed"] or result["changed"]:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from netnorm.decode import open_lines
 from tests.conftest import sample_files, sample_id
 from tests.goldens import golden_path, render
 
@@ -30,7 +31,9 @@ def test_sample_matches_golden(path: Path) -> None:
 def test_every_row_line_becomes_a_record(path: Path) -> None:
     """Lines that look like rows (they start with a protocol token) are never lost."""
     data = render(path)
-    lines = path.read_bytes().decode("utf-8").splitlines()
+    with path.open("rb") as stream:
+        _, numbered = open_lines(stream, path.name)
+        lines = [text for _, text in numbered]
     row_lines = {
         i
         for i, line in enumerate(lines, 1)

@@ -39,6 +39,22 @@ class Thresholds(BaseModel):
         2, ge=1, description="…from at least this many different remote addresses."
     )
     close_wait: int = Field(10, ge=1, description="CLOSE_WAIT sockets per process or local port.")
+    persist_min: str = Field(
+        "1h",
+        description="persistent-external: how long a connection must stay established across "
+        'captures ("90m", "1h", "2d" or seconds).',
+    )
+
+    @field_validator("persist_min", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        from netnorm.analysis.audit import parse_duration
+
+        if isinstance(value, (int, float)):
+            value = str(value)
+        if isinstance(value, str):
+            parse_duration(value)  # raises ValueError with a clear message
+        return value
 
 
 class Allow(BaseModel):

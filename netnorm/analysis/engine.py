@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from netnorm.analysis.audit import Fleet, facts_of, parse_duration
 from netnorm.analysis.config import Config
 from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context
 from netnorm.analysis.scopes import Classifier
@@ -55,14 +56,15 @@ def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def summarize(captures: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts for the report's ``summary``."""
-    reach = Counter(c["reach"] for cap in captures for c in cap["connections"])
+def summarize_fleet(fleet: Fleet, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts for the report's ``summary``, from the fleet aggregates."""
+    hosts = fleet.hosts.values()
     severities = Counter(f["severity"] for f in findings)
     return {
-        "captures": len(captures),
-        "connections": sum(len(cap["connections"]) for cap in captures),
-        "reach": {r.value: reach.get(r.value, 0) for r in Reach},
+        "captures": sum(h["captures"] for h in hosts),
+        "hosts": len(fleet.hosts),
+        "connections": sum(h["connections"] for h in hosts),
+        "reach": {r.value: fleet.reach.get(r.value, 0) for r in Reach},
         "findings": {s: severities.get(s, 0) for s in SEVERITY_ORDER},
     }
 
@@ -70,11 +72,21 @@ def summarize(captures: list[dict[str, Any]], findings: list[dict[str, Any]]) ->
 def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[str, Any]:
     """Analyse capture dicts (as ``netnorm.api.capture_dict`` builds them) into a report dict."""
     classifier = Classifier(config.internal)
+    fleet = Fleet()
     done = []
     findings: list[dict[str, Any]] = []
     for capture in captures:
         annotate(capture, classifier)
-        findings.extend(findings_for(capture, config))
+        found = findings_for(capture, config)
+        fleet.add(facts_of(capture, found))
+        findings.extend(found)
         done.append(capture)
-    findings = sort_findings(findings)
-    return {"captures": done, "findings": findings, "summary": summarize(done, findings)}
+    persistent = fleet.persistent(parse_duration(config.thresholds.persist_min))
+    fleet.count_findings(persistent)
+    findings = sort_findings(findings + persistent)
+    return {
+        "captures": done,
+        "findings": findings,
+        "summary": summarize_fleet(fleet, findings),
+        "fleet": fleet.view(),
+    }

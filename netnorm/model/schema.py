@@ -202,6 +202,11 @@ class Capture(BaseModel):
     tool: Literal["netstat"] = Field("netstat", description="The tool that printed the text.")
     host: str | None = Field(None, description="The host the capture came from, when known.")
     captured_at: datetime | None = Field(None, description="When the capture was taken.")
+    captured_at_source: Literal["option", "name", "file-mtime"] | None = Field(
+        None,
+        description="Where `captured_at` came from: --time, the file name, or the file's "
+        "modification time (a weaker guess).",
+    )
     locale: str | None = Field(
         None, description="Language of the headings and words, e.g. en, de, ja; null if unknown."
     )
@@ -244,6 +249,7 @@ class Summary(BaseModel):
     model_config = _CONFIG
 
     captures: int = Field(description="Captures analysed.")
+    hosts: int = Field(0, description="Distinct hosts (a capture without a host counts by file).")
     connections: int = Field(description="Internet sockets in them.")
     reach: dict[str, int] = Field(description="Connections by reach.")
     findings: dict[str, int] = Field(description="Findings by severity.")
@@ -257,3 +263,8 @@ class Report(BaseModel):
     captures: list[Capture] = Field(description="The captures, with scope and reach set.")
     findings: list[Finding] = Field(description="Findings, most severe first.")
     summary: Summary = Field(description="Counts.")
+    fleet: dict[str, Any] | None = Field(
+        None,
+        description="Stacks over all captures, rarest first: external_endpoints (by IP:port), "
+        "external_networks (/24 and /48), listeners, and one line per host.",
+    )

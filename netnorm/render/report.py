@@ -7,6 +7,7 @@ Every string that came from a capture goes through ``visible`` (terminal) or ``m
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import IO, Any
 
 from rich.console import Console
@@ -45,12 +46,28 @@ def _state(conn: dict[str, Any]) -> str:
     return state
 
 
+def _fleet_run(report: dict[str, Any]) -> bool:
+    return bool(report["summary"]["captures"] > 1)
+
+
+def _shown_findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Findings to print one by one; over a fleet, info findings are only counted per rule."""
+    if not _fleet_run(report):
+        return report["findings"], Counter()
+    shown = [f for f in report["findings"] if f["severity"] != "info"]
+    return shown, Counter(f["rule"] for f in report["findings"] if f["severity"] == "info")
+
+
 def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
-    """Print findings, then connections grouped by reach (``limit`` rows per quiet group)."""
+    """Print findings, then connections grouped by reach (``limit`` rows per quiet group).
+
+    Over several captures, the fleet view (stacks, rarest first, and one line per host)
+    replaces the per-connection tables.
+    """
     console = Console(file=out, markup=False, highlight=False)
-    findings = report["findings"]
-    if findings:
-        console.print(Text(f"Findings ({len(findings)})", style="bold"))
+    findings, info = _shown_findings(report)
+    if findings or info:
+        console.print(Text(f"Findings ({len(report['findings'])})", style="bold"))
         for f in findings:
             console.print(
                 Text.assemble(
@@ -62,8 +79,13 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
                 )
             )
             console.print(Padding(safe_text(f["message"]), (0, 0, 1, 8), expand=False))
+        if info:
+            counts = ", ".join(f"{rule} {n}" for rule, n in sorted(info.items()))
+            console.print(f"INFO    {counts} (one per capture and process or port; --format json)")
     else:
         console.print("No findings.")
+    if _fleet_run(report) and report.get("fleet"):
+        _print_fleet(report["fleet"], console, limit)
     for capture in report["captures"]:
         title = Text.assemble(
             "\n",
@@ -107,6 +129,53 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
     )
 
 
+def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
+    for key, title, first in (
+        ("external_endpoints", "Outside endpoints, rarest first", "endpoint"),
+        ("external_networks", "Outside networks, rarest first", "network"),
+    ):
+        rows = fleet[key]
+        if not rows:
+            continue
+        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+        for name in (first.capitalize(), "Hosts", "Processes", "Connections"):
+            table.add_column(name, overflow="fold")
+        for row in rows[:limit]:
+            table.add_row(
+                safe_text(row[first]),
+                safe_text(f"{row['hosts']}: {', '.join(row['host_names'])}"),
+                safe_text(", ".join(row["processes"])),
+                str(row["connections"]),
+            )
+        console.print(table)
+    listeners = fleet["listeners"]
+    if listeners:
+        table = Table(title=f"Listeners, rarest first ({len(listeners)})", title_justify="left")
+        for name in ("Proto", "Port", "Process", "Hosts"):
+            table.add_column(name, overflow="fold")
+        for row in listeners[:limit]:
+            table.add_row(
+                row["protocol"],
+                str(row["port"]),
+                safe_text(row["process"]),
+                safe_text(f"{row['hosts']}: {', '.join(row['host_names'])}"),
+            )
+        console.print(table)
+    table = Table(title="Hosts", title_justify="left")
+    for name in ("Host", "Captures", "Connections", "External", "Findings"):
+        table.add_column(name, overflow="fold")
+    for host in fleet["hosts"]:
+        found = ", ".join(f"{k} {v}" for k, v in host["findings"].items() if v) or "none"
+        table.add_row(
+            safe_text(host["host"]),
+            str(host["captures"]),
+            str(host["connections"]),
+            str(host["external"]),
+            found,
+        )
+    console.print(table)
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
@@ -125,11 +194,42 @@ def markdown_report(report: dict[str, Any]) -> str:
     sev = ", ".join(f"{k} {v}" for k, v in s["findings"].items() if v) or "none"
     lines += [f"{s['captures']} capture(s), {s['connections']} connections ({reach}).", ""]
     lines += [f"Findings: {sev}.", ""]
-    if report["findings"]:
+    findings, info = _shown_findings(report)
+    if findings:
         lines += ["## Findings", "", "| Severity | Rule | Where | What |", "|---|---|---|---|"]
-        for f in report["findings"]:
+        for f in findings:
             lines.append(
                 f"| **{f['severity']}** | `{f['rule']}` | {md(_where(f))} | {md(f['message'])} |"
+            )
+        lines.append("")
+    if info:
+        counts = ", ".join(f"`{rule}` {n}" for rule, n in sorted(info.items()))
+        lines += [f"Info findings: {counts}.", ""]
+    if _fleet_run(report) and report.get("fleet"):
+        fleet = report["fleet"]
+        lines += [
+            "## Outside endpoints, rarest first",
+            "",
+            "| Endpoint | Hosts | Processes |",
+            "|---|---|---|",
+        ]
+        for row in fleet["external_endpoints"][:50]:
+            lines.append(
+                f"| {md(row['endpoint'])} | {row['hosts']}: {md(', '.join(row['host_names']))} | "
+                f"{md(', '.join(row['processes']))} |"
+            )
+        lines += [
+            "",
+            "## Hosts",
+            "",
+            "| Host | Captures | Connections | External | Findings |",
+            "|---|---|---|---|---|",
+        ]
+        for host in fleet["hosts"]:
+            found = ", ".join(f"{k} {v}" for k, v in host["findings"].items() if v) or "none"
+            lines.append(
+                f"| {md(host['host'])} | {host['captures']} | {host['connections']} | "
+                f"{host['external']} | {found} |"
             )
         lines.append("")
     for capture in report["captures"]:
@@ -151,4 +251,99 @@ def markdown_report(report: dict[str, Any]) -> str:
                 f"{c['line']} |"
             )
         lines.append("")
+    return "\n".join(lines)
+
+
+def _diff_row(conn: dict[str, Any]) -> list[str]:
+    return [
+        conn["protocol"],
+        endpoint_text(conn["local"]),
+        endpoint_text(conn["remote"]),
+        _state(conn),
+        owner_text(conn),
+        str(conn["line"]),
+    ]
+
+
+def _side(capture: dict[str, Any]) -> str:
+    return f"{capture['source']} ({capture['platform']}, {capture['options']['command']})"
+
+
+def print_diff(
+    result: dict[str, Any], old: dict[str, Any], new: dict[str, Any], out: IO[str]
+) -> None:
+    """Print removed, added and changed connections as tables."""
+    console = Console(file=out, markup=False, highlight=False)
+    console.print(Text.assemble("- ", safe_text(_side(old)), "\n+ ", safe_text(_side(new))))
+    for key, title, style in (
+        ("removed", "Only in the first (removed)", "red"),
+        ("added", "Only in the second (added)", "green"),
+    ):
+        rows = result[key]
+        if not rows:
+            continue
+        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+        for name in ("Proto", "Local", "Remote", "State", "Owner", "Line"):
+            table.add_column(name, overflow="fold")
+        for conn in rows:
+            table.add_row(*(safe_text(cell, style) for cell in _diff_row(conn)))
+        console.print(table)
+    if result["changed"]:
+        table = Table(title=f"Changed ({len(result['changed'])})", title_justify="left")
+        for name in ("Proto", "Local", "Remote", "Changed", "Before", "After"):
+            table.add_column(name, overflow="fold")
+        for change in result["changed"]:
+            a, b = change["before"], change["after"]
+            table.add_row(
+                a["protocol"],
+                safe_text(endpoint_text(a["local"])),
+                safe_text(endpoint_text(a["remote"])),
+                ", ".join(change["fields"]),
+                safe_text("; ".join(f"{f}={a.get(f)}" for f in change["fields"])),
+                safe_text("; ".join(f"{f}={b.get(f)}" for f in change["fields"])),
+            )
+        console.print(table)
+    total = len(result["added"]) + len(result["removed"]) + len(result["changed"])
+    console.print(
+        "No differences."
+        if not total
+        else (
+            f"{len(result['removed'])} removed, {len(result['added'])} added, "
+            f"{len(result['changed'])} changed"
+        )
+    )
+
+
+def diff_markdown(result: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The diff as Markdown."""
+    lines = ["# netnorm diff", "", f"- first: {md(_side(old))}", f"- second: {md(_side(new))}", ""]
+    for key, title in (("removed", "Only in the first"), ("added", "Only in the second")):
+        if not result[key]:
+            continue
+        lines += [
+            f"## {title} ({len(result[key])})",
+            "",
+            "| Proto | Local | Remote | State | Owner | Line |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += ["| " + " | ".join(md(c) for c in _diff_row(conn)) + " |" for conn in result[key]]
+        lines.append("")
+    if result["changed"]:
+        lines += [
+            f"## Changed ({len(result['changed'])})",
+            "",
+            "| Proto | Local | Remote | Before | After |",
+            "|---|---|---|---|---|",
+        ]
+        for change in result["changed"]:
+            a, b = change["before"], change["after"]
+            lines.append(
+                f"| {a['protocol']} | {md(endpoint_text(a['local']))} | "
+                f"{md(endpoint_text(a['remote']))} | "
+                f"{md('; '.join(f'{f}={a.get(f)}' for f in change['fields']))} | "
+                f"{md('; '.join(f'{f}={b.get(f)}' for f in change['fields']))} |"
+            )
+        lines.append("")
+    if not (result["added"] or result["removed"] or result["changed"]):
+        lines += ["No differences.", ""]
     return "\n".join(lines)

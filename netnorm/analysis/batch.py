@@ -1,0 +1,151 @@
+"""Analyse many files, in parallel, and stream what each capture contributes.
+
+A worker parses one file and returns, per capture, its findings, its ``CaptureFacts`` and (only
+when the output needs it) the capture itself, already serialised: the main process then does
+little more than write text and fold aggregates, so two workers really are faster than one.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from netnorm.analysis.audit import CaptureFacts, facts_of
+from netnorm.analysis.config import Config
+from netnorm.analysis.engine import annotate, findings_for
+from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
+from netnorm.analysis.scopes import Classifier
+from netnorm.errors import NetnormError
+
+Payload = Literal["json", "jsonl", "dict"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Settings shared by every file of a run (sent to the workers)."""
+
+    config: Config
+    platform: str | None = None
+    host: str | None = None
+    time: datetime | None = None
+    encoding: str | None = None
+    pattern: str | None = None  # given with --name-pattern; reported when a name misses it
+    payload: Payload | None = None
+
+
+@dataclass
+class CaptureOut:
+    """One capture's contribution."""
+
+    facts: CaptureFacts
+    findings: list[dict[str, Any]]
+    payload: Any = None
+
+
+@dataclass
+class FileResult:
+    """Everything one file produced."""
+
+    path: str
+    name: str
+    captures: list[CaptureOut] = field(default_factory=list)
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _name_and_time(
+    job: Job, path: str, root: str | None
+) -> tuple[str | None, datetime | None, str | None, str | None]:
+    """Host, time, where the time came from, and a notice when a given pattern did not match."""
+    host, time, source = job.host, job.time, "option" if job.time else None
+    notice = None
+    if path != "-" and (host is None or time is None):
+        pattern = NamePattern(job.pattern or DEFAULT_PATTERN)
+        found = pattern.match(path, root)
+        if found is None and job.pattern:
+            notice = f"file name does not match --name-pattern {job.pattern!r}"
+        if found is not None:
+            host = host or found.host
+            if time is None and found.time is not None:
+                time, source = found.time, "name"
+        if time is None:
+            try:
+                time = datetime.fromtimestamp(os.stat(path).st_mtime, tz=timezone.utc)
+                source = "file-mtime"
+            except OSError:
+                pass
+    return host, time, source, notice
+
+
+def process_file(job: Job, path: str, root: str | None) -> FileResult:
+    """Parse and analyse one file (``-`` is stdin); never raises for bad input."""
+    import sys
+
+    from netnorm.api import iter_capture_dicts
+
+    name = "<stdin>" if path == "-" else path
+    result = FileResult(path, name)
+    host, time, time_source, notice = _name_and_time(job, path, root)
+    if notice:
+        result.diagnostics.append(
+            {
+                "line": None,
+                "severity": "warning",
+                "code": "name-mismatch",
+                "message": notice,
+                "text": None,
+            }
+        )
+    classifier = Classifier(job.config.internal)
+    source = sys.stdin.buffer if path == "-" else path
+    try:
+        for capture in iter_capture_dicts(
+            source, job.platform, host=host, encoding=job.encoding, name=name
+        ):
+            capture["captured_at"] = time.isoformat() if time else None
+            capture["captured_at_source"] = time_source
+            result.diagnostics.extend(capture["diagnostics"])
+            annotate(capture, classifier)
+            findings = findings_for(capture, job.config)
+            out = CaptureOut(facts_of(capture, findings), findings)
+            if job.payload == "json":
+                out.payload = json.dumps(capture, indent=2, ensure_ascii=False)
+            elif job.payload == "jsonl":
+                head = {
+                    "source": capture["source"],
+                    "capture": capture["index"],
+                    "platform": capture["platform"],
+                    "host": capture["host"],
+                }
+                out.payload = [
+                    json.dumps({**head, **conn}, ensure_ascii=False)
+                    for conn in capture["connections"]
+                ]
+            elif job.payload == "dict":
+                out.payload = capture
+            result.captures.append(out)
+    except NetnormError as exc:
+        result.error = str(exc)
+    return result
+
+
+def _work(args: tuple[Job, str, str | None]) -> FileResult:
+    return process_file(*args)
+
+
+def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[FileResult]:
+    """Yield each file's result in input order, using up to ``jobs`` processes."""
+    if jobs <= 1 or len(files) <= 1 or "-" in (f for f, _ in files):
+        for path, root in files:
+            yield process_file(job, path, root)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with context.Pool(processes=jobs) as pool:
+        chunk = max(1, min(32, len(files) // (jobs * 8)))
+        yield from pool.imap(_work, [(job, path, root) for path, root in files], chunksize=chunk)
