@@ -8,6 +8,7 @@ Tracebacks appear only with ``--debug``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -416,9 +417,9 @@ def analyze(
       netnorm analyze --format markdown captures/ > ticket.md
     """
     from netnorm.analysis import batch
-    from netnorm.analysis.audit import Fleet, parse_duration
+    from netnorm.analysis.audit import FindingStore, Fleet, parse_duration
     from netnorm.analysis.config import load_config
-    from netnorm.analysis.engine import sort_findings, summarize_fleet
+    from netnorm.analysis.engine import summarize_fleet
     from netnorm.analysis.naming import NamePattern, parse_time
     from netnorm.analysis.rules import SEVERITY_ORDER
 
@@ -461,8 +462,11 @@ def analyze(
         pattern=name_pattern,
         payload=payload,
     )
+    # the aggregates hold many small objects and no cycles; frequent full collections would
+    # rescan all of them for every file
+    gc.set_threshold(100_000, 50, 1000)
     fleet = Fleet()
-    findings: list[dict[str, Any]] = []
+    store = FindingStore()
     captures: list[dict[str, Any]] = []
     written = 0
     if chosen is ReportFormat.json:
@@ -475,7 +479,7 @@ def analyze(
             _err(f"Error: {result.error}")
         for capture in result.captures:
             fleet.add(capture.facts)
-            findings.extend(capture.findings)
+            store.add_encoded(capture.findings)
             if chosen is ReportFormat.json:
                 out.write(("," if written else "") + "\n" + capture.payload)
                 written += 1
@@ -485,16 +489,25 @@ def analyze(
                 captures.append(capture.payload)
     persistent = fleet.persistent(parse_duration(settings.thresholds.persist_min))
     fleet.count_findings(persistent)
-    findings = sort_findings(findings + persistent)
-    view = fleet.view()
-    summary = summarize_fleet(fleet, findings)
+    store.add(persistent)
+    summary = summarize_fleet(fleet, store.counts)
     if chosen is ReportFormat.json:
-        from netnorm.render.records import dumps_pretty
+        from netnorm.render.records import write_report_tail
 
-        tail = {"findings": findings, "summary": summary, "fleet": view}
-        out.write("\n  ],\n" + dumps_pretty(tail)[1:] + "\n")
+        out.write("\n  ],\n")
+        write_report_tail(out, store.lines(), summary, fleet)
     elif chosen is not ReportFormat.jsonl:
-        report = {"captures": captures, "findings": findings, "summary": summary, "fleet": view}
+        several = summary["captures"] > 1
+        report = {
+            "captures": captures,
+            # over a fleet, info findings are counted per rule rather than listed
+            "findings": list(store.iter(skip=("info",) if several else ())),
+            "info_counts": {r: n for (s, r), n in store.rules.items() if s == "info"}
+            if several
+            else {},
+            "summary": summary,
+            "fleet": fleet.view(limit if chosen is ReportFormat.table else 50),
+        }
         if chosen is ReportFormat.markdown:
             from netnorm.render.report import markdown_report
 
@@ -503,12 +516,13 @@ def analyze(
             from netnorm.render.report import print_report
 
             print_report(report, out, limit)
+    store.close()
     out.flush()
     if State.failed:
         raise typer.Exit(2)
     if fail_on is not None:
         bar = SEVERITY_ORDER[fail_on.value]
-        if any(SEVERITY_ORDER[f["severity"]] <= bar for f in findings):
+        if any(SEVERITY_ORDER[s] <= bar for s, n in store.counts.items() if n):
             raise typer.Exit(1)
 
 

@@ -11,9 +11,13 @@ incident responders), and finds connections that stay established across timed c
 from __future__ import annotations
 
 import ipaddress
+import json
+import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from netnorm.analysis.rules import SEVERITY_ORDER, endpoint_text, owner_text
@@ -34,7 +38,9 @@ class CaptureFacts:
     reach: Counter[str]
     external: list[tuple[str, str, str | None]]  # (ip:port, network, process)
     listeners: list[tuple[str, int | None, str | None]]  # (protocol, port, process)
-    established: dict[tuple[Any, ...], dict[str, Any]]  # key -> description
+    #: identity of each ESTABLISHED outside connection -> its line. The identity is one string
+    #: (see ``_identity``), not a tuple of strings: a fleet run keeps these until the end.
+    established: dict[str, int]
     findings: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -48,32 +54,28 @@ def _network(address: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-def facts_of(capture: dict[str, Any], findings: list[dict[str, Any]]) -> CaptureFacts:
-    """Reduce an analysed capture to its ``CaptureFacts``."""
+def facts_of(
+    capture: dict[str, Any],
+    findings: list[dict[str, Any]],
+    allowed: Callable[[dict[str, Any]], bool] | None = None,
+) -> CaptureFacts:
+    """Reduce an analysed capture to its ``CaptureFacts``.
+
+    Args:
+        capture: the capture, with reach set.
+        findings: its findings, counted per host.
+        allowed: says whether the allowlist covers a connection for ``persistent-external``.
+    """
     external = []
     listeners = []
-    established: dict[tuple[Any, ...], dict[str, Any]] = {}
+    established: dict[str, int] = {}
     for conn in capture["connections"]:
         reach = conn["reach"]
         if reach == "external":
             address = conn["remote"]["address"]
             external.append((endpoint_text(conn["remote"]), _network(address), conn["process"]))
-            if conn["state"] == "ESTABLISHED":
-                key = (
-                    conn["protocol"],
-                    endpoint_text(conn["local"]),
-                    endpoint_text(conn["remote"]),
-                    conn["pid"],
-                )
-                established[key] = {
-                    "protocol": conn["protocol"],
-                    "local": endpoint_text(conn["local"]),
-                    "remote": endpoint_text(conn["remote"]),
-                    "pid": conn["pid"],
-                    "process": conn["process"],
-                    "owner": owner_text(conn),
-                    "line": conn["line"],
-                }
+            if conn["state"] == "ESTABLISHED" and not (allowed and allowed(conn)):
+                established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
             listeners.append((conn["protocol"], conn["local"]["port"], conn["process"]))
     time = capture.get("captured_at")
@@ -91,11 +93,36 @@ def facts_of(capture: dict[str, Any], findings: list[dict[str, Any]]) -> Capture
     )
 
 
-@dataclass
 class _Stack:
-    hosts: set[str] = field(default_factory=set)
-    processes: set[str] = field(default_factory=set)
-    connections: int = 0
+    """Hosts and processes that saw one endpoint. Most endpoints are seen by one host, so a
+    single name is kept as a string and becomes a set only when a second one turns up."""
+
+    __slots__ = ("connections", "hosts", "processes")
+
+    def __init__(self) -> None:
+        self.hosts: str | set[str] | None = None
+        self.processes: str | set[str] | None = None
+        self.connections = 0
+
+    @staticmethod
+    def _add(current: str | set[str] | None, value: str) -> str | set[str]:
+        if current is None or current == value:
+            return value
+        if isinstance(current, str):
+            return {current, value}
+        current.add(value)
+        return current
+
+    def add(self, host: str, process: str | None) -> None:
+        self.hosts = self._add(self.hosts, host)
+        if process:
+            self.processes = self._add(self.processes, process)
+
+    @staticmethod
+    def names(value: str | set[str] | None) -> list[str]:
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else sorted(value)
 
 
 class Fleet:
@@ -114,12 +141,10 @@ class Fleet:
         label = facts.label
         for endpoint, network, process in facts.external:
             for stack in (self.endpoints[endpoint], self.networks[network]):
-                stack.hosts.add(label)
+                stack.add(label, process)
                 stack.connections += 1
-                if process:
-                    stack.processes.add(process)
         for protocol, port, process in set(facts.listeners):
-            self.listeners[(protocol, port, process)].hosts.add(label)
+            self.listeners[(protocol, port, process)].add(label, None)
         host = self.hosts.setdefault(
             label,
             {
@@ -147,40 +172,52 @@ class Fleet:
             if label in self.hosts:
                 self.hosts[label]["findings"][f["severity"]] += 1
 
-    def view(self) -> dict[str, Any]:
-        """The ``fleet`` part of the report: stacks rarest first, and one line per host."""
+    def stack_rows(self, section: str) -> Iterator[dict[str, Any]]:
+        """Rows of ``external_endpoints`` or ``external_networks``, rarest first, one at a time
+        (a fleet can see hundreds of thousands of endpoints; only the sort keys are held)."""
+        items = self.endpoints if section == "external_endpoints" else self.networks
+        name = "endpoint" if section == "external_endpoints" else "network"
+        order = sorted(
+            ((_count(s.hosts), s.connections, key) for key, s in items.items()),
+        )
+        for _hosts, _connections, key in order:
+            s = items[key]
+            hosts = _Stack.names(s.hosts)
+            yield {
+                name: key,
+                "hosts": len(hosts),
+                "host_names": hosts[:HOSTS_SHOWN],
+                "processes": _Stack.names(s.processes),
+                "connections": s.connections,
+            }
 
-        def stack_rows(items: dict[Any, _Stack], name: str) -> list[dict[str, Any]]:
-            rows = [
-                {
-                    name: key,
-                    "hosts": len(s.hosts),
-                    "host_names": sorted(s.hosts)[:HOSTS_SHOWN],
-                    "processes": sorted(s.processes),
-                    "connections": s.connections,
-                }
-                for key, s in items.items()
-            ]
-            return sorted(rows, key=lambda r: (r["hosts"], r["connections"], str(r[name])))
-
-        listeners = [
+    def listener_rows(self) -> list[dict[str, Any]]:
+        """Listeners stacked across hosts, rarest first."""
+        rows = [
             {
                 "protocol": protocol,
                 "port": port,
                 "process": process,
-                "hosts": len(s.hosts),
-                "host_names": sorted(s.hosts)[:HOSTS_SHOWN],
+                "hosts": _count(s.hosts),
+                "host_names": _Stack.names(s.hosts)[:HOSTS_SHOWN],
             }
             for (protocol, port, process), s in self.listeners.items()
         ]
-        listeners.sort(
-            key=lambda r: (r["hosts"], r["protocol"], r["port"] or 0, r["process"] or "")
-        )
+        rows.sort(key=lambda r: (r["hosts"], r["protocol"], r["port"] or 0, r["process"] or ""))
+        return rows
+
+    def host_rows(self) -> list[dict[str, Any]]:
+        """One summary line per host."""
+        return [self.hosts[h] for h in sorted(self.hosts)]
+
+    def view(self, limit: int | None = None) -> dict[str, Any]:
+        """The ``fleet`` part of the report: stacks rarest first (the first ``limit`` rows of
+        each), and one line per host."""
         return {
-            "external_endpoints": stack_rows(self.endpoints, "endpoint"),
-            "external_networks": stack_rows(self.networks, "network"),
-            "listeners": listeners,
-            "hosts": [self.hosts[h] for h in sorted(self.hosts)],
+            "external_endpoints": list(islice(self.stack_rows("external_endpoints"), limit)),
+            "external_networks": list(islice(self.stack_rows("external_networks"), limit)),
+            "listeners": self.listener_rows()[:limit],
+            "hosts": self.host_rows(),
         }
 
     def persistent(self, persist_min: timedelta) -> list[dict[str, Any]]:
@@ -196,7 +233,7 @@ class Fleet:
                 (c for c in captures if c.time is not None),
                 key=lambda c: c.time or datetime.min,
             )
-            runs: dict[tuple[Any, ...], list[CaptureFacts]] = {}
+            runs: dict[str, list[CaptureFacts]] = {}
             for facts in timed:
                 for key in list(runs):
                     if key not in facts.established:
@@ -208,22 +245,52 @@ class Fleet:
         return findings
 
 
+_SEP = "\x1f"  # cannot occur in netstat text that reached this point as one field
+
+
+def _identity(conn: dict[str, Any]) -> str:
+    """(protocol, local, remote, PID where known, program) as one string.
+
+    The program is part of it so that a PID reused by another program is another connection.
+    """
+    pid = conn["pid"]
+    return _SEP.join(
+        (
+            conn["protocol"],
+            endpoint_text(conn["local"]),
+            endpoint_text(conn["remote"]),
+            "" if pid is None else str(pid),
+            conn["process"] or "",
+        )
+    )
+
+
+def _count(value: str | set[str] | None) -> int:
+    if value is None:
+        return 0
+    return 1 if isinstance(value, str) else len(value)
+
+
 def _persisted(
-    label: str, run: list[CaptureFacts], key: tuple[Any, ...], persist_min: timedelta
+    label: str, run: list[CaptureFacts], key: str, persist_min: timedelta
 ) -> list[dict[str, Any]]:
     first, last = run[0], run[-1]
     assert first.time is not None and last.time is not None
     if len(run) < 2 or last.time - first.time < persist_min:
         return []
-    seen = last.established[key]
+    line = last.established[key]
+    protocol, local, remote, pid_text, process_text = key.split(_SEP)
+    pid = int(pid_text) if pid_text else None
+    process = process_text or None
+    owner = owner_text({"process": process, "pid": pid})
     span = last.time - first.time
     return [
         {
             "rule": "persistent-external",
             "severity": "medium",
             "message": (
-                f"On {label}, {seen['owner']} kept {seen['protocol']} {seen['local']} -> "
-                f"{seen['remote']} ESTABLISHED in {len(run)} captures over {_duration(span)} "
+                f"On {label}, {owner} kept {protocol} {local} -> "
+                f"{remote} ESTABLISHED in {len(run)} captures over {_duration(span)} "
                 f"(first seen {first.time.isoformat()}, last seen {last.time.isoformat()}). "
                 "A long-lived connection to an outside address is how remote-control tools and "
                 "data theft look; it is also how chat clients and VPNs look. Check that the "
@@ -232,14 +299,14 @@ def _persisted(
             "source": last.source,
             "host": last.host,
             "capture": last.index,
-            "lines": [seen["line"]],
+            "lines": [line],
             "evidence": {
                 "host": label,
-                "remote": seen["remote"],
-                "local": seen["local"],
-                "protocol": seen["protocol"],
-                "pid": seen["pid"],
-                "process": seen["process"],
+                "remote": remote,
+                "local": local,
+                "protocol": protocol,
+                "pid": pid,
+                "process": process,
                 "first_seen": first.time.isoformat(),
                 "last_seen": last.time.isoformat(),
                 "captures": len(run),
@@ -286,3 +353,52 @@ def parse_duration(text: str | int | float) -> timedelta:
     if number:
         raise ValueError(f"{text!r} is not a duration like 90m, 1h or 2d")
     return timedelta(seconds=total)
+
+
+class FindingStore:
+    """Findings of a whole run, kept in temporary files by severity so memory stays flat.
+
+    Iterating yields them most severe first, in the order they were added within a severity.
+    """
+
+    def __init__(self) -> None:
+        # closed by close(); a with-block cannot span the run that fills them
+        self._files = {
+            s: tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            for s in SEVERITY_ORDER
+        }
+        self.counts: Counter[str] = Counter()
+        self.rules: Counter[tuple[str, str]] = Counter()
+
+    def add(self, findings: list[dict[str, Any]]) -> None:
+        self.add_encoded(
+            [(f["severity"], f["rule"], json.dumps(f, ensure_ascii=False)) for f in findings]
+        )
+
+    def add_encoded(self, findings: list[tuple[str, str, str]]) -> None:
+        """Add findings already serialised (by a worker) as (severity, rule, JSON text)."""
+        for severity, rule, text in findings:
+            self._files[severity].write(text + "\n")
+            self.counts[severity] += 1
+            self.rules[(severity, rule)] += 1
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self.iter()
+
+    def iter(self, skip: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+        for line in self.lines(skip):
+            yield json.loads(line)
+
+    def lines(self, skip: tuple[str, ...] = ()) -> Iterator[str]:
+        """The findings as JSON text, one per item, most severe first."""
+        for severity, handle in self._files.items():
+            if severity in skip:
+                continue
+            handle.seek(0)
+            for line in handle:
+                yield line.rstrip("\n")
+            handle.seek(0, 2)
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()

@@ -13,12 +13,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, Literal
 
 from netnorm.analysis.audit import CaptureFacts, facts_of
 from netnorm.analysis.config import Config
 from netnorm.analysis.engine import annotate, findings_for
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
+from netnorm.analysis.rules import Context
 from netnorm.analysis.scopes import Classifier
 from netnorm.errors import NetnormError
 
@@ -43,7 +45,7 @@ class CaptureOut:
     """One capture's contribution."""
 
     facts: CaptureFacts
-    findings: list[dict[str, Any]]
+    findings: list[tuple[str, str, str]]  # (severity, rule, JSON text), encoded here
     payload: Any = None
 
 
@@ -112,9 +114,14 @@ def process_file(job: Job, path: str, root: str | None) -> FileResult:
             result.diagnostics.extend(capture["diagnostics"])
             annotate(capture, classifier)
             findings = findings_for(capture, job.config)
-            out = CaptureOut(facts_of(capture, findings), findings)
+            allowed = partial(Context(capture, job.config).allowed, "persistent-external")
+            encoded = [
+                (f["severity"], f["rule"], json.dumps(f, ensure_ascii=False)) for f in findings
+            ]
+            out = CaptureOut(facts_of(capture, findings, allowed), encoded)
             if job.payload == "json":
-                out.payload = json.dumps(capture, indent=2, ensure_ascii=False)
+                # one line per capture: the C encoder only runs without indentation
+                out.payload = "    " + json.dumps(capture, ensure_ascii=False)
             elif job.payload == "jsonl":
                 head = {
                     "source": capture["source"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from netnorm.analysis.audit import Fleet, facts_of, parse_duration
@@ -56,10 +57,9 @@ def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def summarize_fleet(fleet: Fleet, findings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts for the report's ``summary``, from the fleet aggregates."""
+def summarize_fleet(fleet: Fleet, severities: Counter[str]) -> dict[str, Any]:
+    """Counts for the report's ``summary``, from the fleet aggregates and findings by severity."""
     hosts = fleet.hosts.values()
-    severities = Counter(f["severity"] for f in findings)
     return {
         "captures": sum(h["captures"] for h in hosts),
         "hosts": len(fleet.hosts),
@@ -78,7 +78,8 @@ def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[st
     for capture in captures:
         annotate(capture, classifier)
         found = findings_for(capture, config)
-        fleet.add(facts_of(capture, found))
+        allowed = partial(Context(capture, config).allowed, "persistent-external")
+        fleet.add(facts_of(capture, found, allowed))
         findings.extend(found)
         done.append(capture)
     persistent = fleet.persistent(parse_duration(config.thresholds.persist_min))
@@ -87,6 +88,6 @@ def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[st
     return {
         "captures": done,
         "findings": findings,
-        "summary": summarize_fleet(fleet, findings),
+        "summary": summarize_fleet(fleet, Counter(f["severity"] for f in findings)),
         "fleet": fleet.view(),
     }

@@ -36,7 +36,7 @@ def _v4(value: int) -> Scope:
     return Scope.GLOBAL
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def address_scope(address: str) -> Scope:
     """The scope of a canonical IP address (IPv4-mapped, NAT64 and 6to4 use the IPv4 inside).
 

@@ -91,7 +91,7 @@ def _endpoint(address_text: str, port_text: str, truncated: bool) -> EndpointDic
     }
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     """Parse a net-tools address field: IPv6 unbracketed, split at the last colon.
 
@@ -111,7 +111,7 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     return _endpoint(head, tail, truncated)
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def windows_endpoint(text: str) -> EndpointDict:
     """Parse a Windows address field: IPv6 in brackets with an optional ``%zone``."""
     if text.startswith("["):

@@ -50,7 +50,7 @@ _row_match = ROW.re.match
 _owner_line_match = WINDOWS_OWNER_LINE.re.match
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def _local(text: str) -> tuple[dict[str, Any], str | None]:
     endpoint = windows_endpoint(text)
     address = endpoint["address"]

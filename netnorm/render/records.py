@@ -255,3 +255,34 @@ def report_jsonl(report: dict[str, Any], out: IO[str]) -> None:
         }
         for conn in capture["connections"]:
             out.write(_dumps({**head, **conn}) + "\n")
+
+
+def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], fleet: Any) -> None:
+    """Write ``findings``, ``summary`` and ``fleet`` of an analysis report, row by row.
+
+    Args:
+        out: where the report's opening and ``captures`` were already written.
+        findings: the findings as JSON text, most severe first.
+        summary: the summary dict.
+        fleet: a ``netnorm.analysis.audit.Fleet``; its stacks are streamed.
+    """
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def rows(name: str, items: Any, last: bool = False) -> None:
+        out.write(f'    "{name}": [')
+        for i, item in enumerate(items):
+            out.write(("," if i else "") + "\n      " + encode(item))
+        out.write("\n    ]" + ("\n" if last else ",\n"))
+
+    out.write('  "findings": [')
+    for i, text in enumerate(findings):
+        out.write(("," if i else "") + "\n    " + text)
+    out.write("\n  ],\n")
+    out.write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
+    out.write('  "fleet": {\n')
+    rows("external_endpoints", fleet.stack_rows("external_endpoints"))
+    rows("external_networks", fleet.stack_rows("external_networks"))
+    rows("listeners", fleet.listener_rows())
+    rows("hosts", fleet.host_rows(), last=True)
+    out.write("  }\n}\n")

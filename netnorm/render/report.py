@@ -55,7 +55,9 @@ def _shown_findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], Count
     if not _fleet_run(report):
         return report["findings"], Counter()
     shown = [f for f in report["findings"] if f["severity"] != "info"]
-    return shown, Counter(f["rule"] for f in report["findings"] if f["severity"] == "info")
+    info = Counter(report.get("info_counts") or {})
+    info.update(f["rule"] for f in report["findings"] if f["severity"] == "info")
+    return shown, info
 
 
 def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
