@@ -488,6 +488,7 @@ def analyze(
             elif capture.payload is not None:
                 captures.append(capture.payload)
     persistent = fleet.persistent(parse_duration(settings.thresholds.persist_min))
+    fleet.release_series()
     fleet.count_findings(persistent)
     store.add(persistent)
     summary = summarize_fleet(fleet, store.counts)

@@ -202,3 +202,18 @@ def test_encoding_option_overrides_detection() -> None:
     assert (capture.encoding, capture.encoding_detected) == ("cp437", False)
     with pytest.raises(netnorm.InputError, match="unknown encoding"):
         netnorm.parse(data, encoding="klingon")
+
+
+def test_unix_section_with_an_unknown_heading_is_found_by_its_header() -> None:
+    text = (
+        "Aktive Internetverbindungen (Server und stehende Verbindungen)\n"
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"
+        "tcp        0      0 10.0.0.1:22             10.0.0.2:5000           VERBUNDEN  \n"
+        "Aktive Sockets in der UNIX-Domäne (Server und stehende Verbindungen)\n"
+        "Proto RefCnt Flags       Type       State         I-Node   Pfad\n"
+        "unix  2      [ ACC ]     STREAM     HÖRT          21874    /run/systemd/private\n"
+    )
+    (capture,) = netnorm.parse(text)
+    assert [c.state.value if c.state else None for c in capture.connections] == ["ESTABLISHED"]
+    assert [(u.state, u.path) for u in capture.unix_sockets] == [("HÖRT", "/run/systemd/private")]
+    assert [(d.line, d.code) for d in capture.diagnostics] == [(4, "unknown-language")]

@@ -36,7 +36,7 @@ class CaptureFacts:
     time: datetime | None
     connections: int
     reach: Counter[str]
-    external: list[tuple[str, str, str | None]]  # (ip:port, network, process)
+    external: list[tuple[str, str | None]]  # (ip:port, process)
     listeners: list[tuple[str, int | None, str | None]]  # (protocol, port, process)
     #: identity of each ESTABLISHED outside connection -> its line. The identity is one string
     #: (see ``_identity``), not a tuple of strings: a fleet run keeps these until the end.
@@ -72,8 +72,7 @@ def facts_of(
     for conn in capture["connections"]:
         reach = conn["reach"]
         if reach == "external":
-            address = conn["remote"]["address"]
-            external.append((endpoint_text(conn["remote"]), _network(address), conn["process"]))
+            external.append((endpoint_text(conn["remote"]), conn["process"]))
             if conn["state"] == "ESTABLISHED" and not (allowed and allowed(conn)):
                 established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
@@ -130,7 +129,7 @@ class Fleet:
 
     def __init__(self) -> None:
         self.endpoints: dict[str, _Stack] = defaultdict(_Stack)
-        self.networks: dict[str, _Stack] = defaultdict(_Stack)
+        self._networks: dict[str, _Stack] | None = None
         self.listeners: dict[tuple[str, int | None, str | None], _Stack] = defaultdict(_Stack)
         self.hosts: dict[str, dict[str, Any]] = {}
         self.series: dict[str, list[CaptureFacts]] = defaultdict(list)
@@ -139,10 +138,10 @@ class Fleet:
     def add(self, facts: CaptureFacts) -> None:
         """Fold one capture in; its rows are not kept."""
         label = facts.label
-        for endpoint, network, process in facts.external:
-            for stack in (self.endpoints[endpoint], self.networks[network]):
-                stack.add(label, process)
-                stack.connections += 1
+        for endpoint, process in facts.external:
+            stack = self.endpoints[endpoint]
+            stack.add(label, process)
+            stack.connections += 1
         for protocol, port, process in set(facts.listeners):
             self.listeners[(protocol, port, process)].add(label, None)
         host = self.hosts.setdefault(
@@ -175,7 +174,7 @@ class Fleet:
     def stack_rows(self, section: str) -> Iterator[dict[str, Any]]:
         """Rows of ``external_endpoints`` or ``external_networks``, rarest first, one at a time
         (a fleet can see hundreds of thousands of endpoints; only the sort keys are held)."""
-        items = self.endpoints if section == "external_endpoints" else self.networks
+        items = self.endpoints if section == "external_endpoints" else self.networks()
         name = "endpoint" if section == "external_endpoints" else "network"
         order = sorted(
             ((_count(s.hosts), s.connections, key) for key, s in items.items()),
@@ -190,6 +189,26 @@ class Fleet:
                 "processes": _Stack.names(s.processes),
                 "connections": s.connections,
             }
+
+    def networks(self) -> dict[str, _Stack]:
+        """Outside endpoints grouped by network (/24, /48), built once, when first asked for:
+        keeping them during the run would double what a large fleet holds."""
+        if self._networks is None:
+            networks: dict[str, _Stack] = defaultdict(_Stack)
+            for endpoint, stack in self.endpoints.items():
+                address = endpoint.rsplit(":", 1)[0].strip("[]")
+                group = networks[_network(address)]
+                for host in _Stack.names(stack.hosts):
+                    group.add(host, None)
+                for process in _Stack.names(stack.processes):
+                    group.processes = _Stack._add(group.processes, process)
+                group.connections += stack.connections
+            self._networks = networks
+        return self._networks
+
+    def release_series(self) -> None:
+        """Drop what only persistence needed, once it has run."""
+        self.series.clear()
 
     def listener_rows(self) -> list[dict[str, Any]]:
         """Listeners stacked across hosts, rarest first."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
+from multiprocessing.pool import AsyncResult
 from typing import Any, Literal
 
 from netnorm.analysis.audit import CaptureFacts, facts_of
@@ -141,10 +143,6 @@ def process_file(job: Job, path: str, root: str | None) -> FileResult:
     return result
 
 
-def _work(args: tuple[Job, str, str | None]) -> FileResult:
-    return process_file(*args)
-
-
 def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[FileResult]:
     """Yield each file's result in input order, using up to ``jobs`` processes."""
     if jobs <= 1 or len(files) <= 1 or "-" in (f for f, _ in files):
@@ -153,6 +151,14 @@ def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[Fi
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
+    # a bounded window of files in flight: results wait in memory only a few at a time, even
+    # when the workers are faster than the writer
+    window = jobs * 4
     with context.Pool(processes=jobs) as pool:
-        chunk = max(1, min(32, len(files) // (jobs * 8)))
-        yield from pool.imap(_work, [(job, path, root) for path, root in files], chunksize=chunk)
+        pending: deque[AsyncResult[FileResult]] = deque()
+        for path, root in files:
+            pending.append(pool.apply_async(process_file, (job, path, root)))
+            if len(pending) >= window:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

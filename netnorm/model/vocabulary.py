@@ -114,7 +114,7 @@ GERMAN = Language(
         "Aktive Internetverbindungen (Nur Server)": Listeners.ONLY,
         "Aktive Internetverbindungen (ohne Server)": Listeners.NONE,
     },
-    linux_unix_headings=("Aktive Sockets in der UNIX-Domäne",),
+    # the German UNIX section heading is not known; the section is found by its column header
     linux_states={"VERBUNDEN": S.ESTABLISHED, "UNBEKANNT": S.UNKNOWN},
     linux_timers={"aus": "off", "ein": "on"},
     linux_warnings=("(Es konnten nicht alle Prozesse identifiziert werden",),

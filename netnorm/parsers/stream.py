@@ -545,7 +545,13 @@ class Reader:
                     "by their shape",
                     stripped,
                 )
-            if cap is not None and (cap.rows or cap.unix_rows) and cap.section == "inet":
+            unix_header = "RefCnt" in line or ("I-Node" in line and "Recv-Q" not in line)
+            if (
+                cap is not None
+                and (cap.rows or cap.unix_rows)
+                and cap.section == "inet"
+                and not unix_header
+            ):
                 yield from self._start(lineno)  # a header without a heading: a new block
                 cap = self.capture
             yield from self._current(lineno)
@@ -553,6 +559,8 @@ class Reader:
             assert cap is not None
             cap.expect_header = False
             cap.last_line = lineno
+            if unix_header:
+                cap.section = "unix"  # a UNIX section whose heading no table knows
             if cap.section == "unix":
                 cap.unix_owner = "PID/Program name" in line
                 cap.unix_context = "Security Context" in line
@@ -611,7 +619,7 @@ def looks_like_header(text: str) -> bool:
     tokens = text.split()
     if len(tokens) < 4 or any(ch.isdigit() for ch in text if ch.isascii()):
         return False
-    return tokens[-1] == "PID" or "PID/Program name" in text or "Recv-Q" in text
+    return tokens[-1] == "PID" or "PID/Program name" in text or "Recv-Q" in text or "RefCnt" in text
 
 
 def _shows_name(endpoint: dict[str, Any]) -> bool:
