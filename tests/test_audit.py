@@ -262,6 +262,8 @@ def test_diff_errors(run: CliRunner) -> None:
 
 def test_allowlist_covers_persistent_external(run: CliRunner, tmp_path: Path) -> None:
     config = tmp_path / "netnorm.toml"
-    config.write_text('[[allow]]\nprocess = "backup-agent"\nremote = "185.199.108.0/22"\n', encoding="utf-8")
+    config.write_text(
+        '[[allow]]\nprocess = "backup-agent"\nremote = "185.199.108.0/22"\n', encoding="utf-8"
+    )
     report = _report(run, "--config", str(config), str(FLEET))
     assert not [f for f in report["findings"] if f["rule"] == "persistent-external"]
