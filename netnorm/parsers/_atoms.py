@@ -37,8 +37,6 @@ def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
 # -- shared pieces -------------------------------------------------------------------------
 
 GAP = r"[ \t]+"
-INT = atom(r"[0-9]{1,20}", "integer")
-FIELD = atom(r"[^\s]+", "field")
 REST = atom(r"(?P<rest>.*)", "rest of line")
 
 # -- Linux net-tools -----------------------------------------------------------------------

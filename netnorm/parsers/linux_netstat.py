@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pyparsing as pp
-
 from netnorm.model.vocabulary import LINUX_STATE_PHRASES, LINUX_STATES, LINUX_TIMERS, linux_state
 from netnorm.parsers._atoms import (
     GAP,
@@ -335,9 +333,3 @@ def parse_unix_row(
         "security_context": context,
         "line": lineno,
     }
-
-
-# -- structural lines ------------------------------------------------------------------------
-
-#: A parenthesised stderr warning that spans lines: ``(Not all processes … / … see it all.)``.
-WARNING_OPEN = pp.Regex(r"^[(（][^)）]*$").set_name("open warning")

@@ -69,10 +69,6 @@ class CaptureState:
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     dropped_diagnostics: int = 0
 
-    @property
-    def has_content(self) -> bool:
-        return bool(self.rows or self.unix_rows or self.section != "inet" or self.listeners)
-
     def options(self) -> dict[str, Any]:
         """Infer the netstat options from what was seen (see ``CaptureOptions``)."""
         linux = self.platform != Platform.WINDOWS

@@ -244,19 +244,6 @@ def dumps_pretty(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def report_jsonl(report: dict[str, Any], out: IO[str]) -> None:
-    """One analysed connection per line, with its capture's source, index, platform and host."""
-    for capture in report["captures"]:
-        head = {
-            "source": capture["source"],
-            "capture": capture["index"],
-            "platform": capture["platform"],
-            "host": capture["host"],
-        }
-        for conn in capture["connections"]:
-            out.write(_dumps({**head, **conn}) + "\n")
-
-
 def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], fleet: Any) -> None:
     """Write ``findings``, ``summary`` and ``fleet`` of an analysis report, row by row.
 
