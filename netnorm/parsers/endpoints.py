@@ -7,6 +7,7 @@ servers) thousands of times. The returned dicts are shared and must be treated a
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from functools import lru_cache
 from typing import Any
@@ -19,17 +20,9 @@ LINUX_FIELD_WIDTH = 23
 EndpointDict = dict[str, Any]
 
 
-def _is_plain_ipv4(text: str) -> bool:
-    """True for dotted-quad IPv4 already in canonical form (the common case, checked cheaply)."""
-    parts = text.split(".")
-    if len(parts) != 4:
-        return False
-    for part in parts:
-        if not (part.isascii() and part.isdigit()) or len(part) > 3:
-            return False
-        if (part[0] == "0" and len(part) > 1) or int(part) > 255:
-            return False
-    return True
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: Dotted-quad IPv4 already in canonical form (no leading zeros): the common case, one C call.
+_is_plain_ipv4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch
 
 
 @lru_cache(maxsize=16384)

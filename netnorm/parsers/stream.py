@@ -345,7 +345,9 @@ class Reader:
         if row[PID] is not None:
             cap.owners_seen = True
         if not cap.names_seen:
-            cap.names_seen = _shows_name(row[LOCAL]) or _shows_name(remote)
+            local = row[LOCAL]
+            if local["host"] or local["service"] or remote["host"] or remote["service"]:
+                cap.names_seen = _shows_name(local) or _shows_name(remote)
 
     @staticmethod
     def _windows_seen(cap: CaptureState, row: Row) -> None:
@@ -363,7 +365,9 @@ class Reader:
         if row[PID] is not None:
             cap.windows_pid = True
         if not cap.names_seen:
-            cap.names_seen = _shows_name(row[LOCAL]) or _shows_name(row[REMOTE])
+            local, remote = row[LOCAL], row[REMOTE]
+            if local["host"] or local["service"] or remote["host"] or remote["service"]:
+                cap.names_seen = _shows_name(local) or _shows_name(remote)
 
     def _slow_line(
         self, line: str, lineno: int, allow_linux: bool, allow_windows: bool
