@@ -42,7 +42,9 @@ app = typer.Typer(
         "Read saved or piped netstat output from Linux and Windows, normalize it into one "
         "schema, and show which connections leave the network.\n\n"
         "Examples:\n\n"
-        "  netstat -npt | netnorm parse\n\n"
+        "  netstat -npt | netnorm analyze\n\n"
+        "  netnorm analyze --name-pattern '{host}_{time}.txt' audit/\n\n"
+        "  netnorm diff yesterday.txt today.txt\n\n"
         "  netnorm parse --format csv captures/ > all.csv"
     ),
     no_args_is_help=True,
