@@ -447,7 +447,8 @@ def analyze(
             raise UsageError(f"--time {time!r} is not a time stamp")
     if name_pattern is not None:
         NamePattern(name_pattern)  # reject a bad pattern before reading anything
-    files = list(expand_with_roots(paths or []))
+    # each host's captures in time order: persistence then follows runs as files arrive
+    files = batch.by_host_and_time(list(expand_with_roots(paths or [])), host, when, name_pattern)
     payload: batch.Payload | None = None
     if chosen is ReportFormat.json:
         payload = "json"
@@ -467,7 +468,7 @@ def analyze(
     # the aggregates hold many small objects and no cycles; frequent full collections would
     # rescan all of them for every file
     gc.set_threshold(100_000, 50, 1000)
-    fleet = Fleet()
+    fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
     store = FindingStore()
     captures: list[dict[str, Any]] = []
     written = 0
@@ -489,8 +490,7 @@ def analyze(
                 out.write("".join(line + "\n" for line in capture.payload))
             elif capture.payload is not None:
                 captures.append(capture.payload)
-    persistent = fleet.persistent(parse_duration(settings.thresholds.persist_min))
-    fleet.release_series()
+    persistent = fleet.persistent()
     fleet.count_findings(persistent)
     store.add(persistent)
     summary = summarize_fleet(fleet, store.counts)

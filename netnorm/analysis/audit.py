@@ -124,10 +124,25 @@ class _Stack:
         return [value] if isinstance(value, str) else sorted(value)
 
 
-class Fleet:
-    """Aggregates over every capture of a run."""
+#: One capture in a persistence run: time, source, capture index, host, line of the row.
+Seen = tuple[datetime, str, int, "str | None", int]
 
-    def __init__(self) -> None:
+
+class Fleet:
+    """Aggregates over every capture of a run.
+
+    Args:
+        persist_min: the span ``persistent-external`` asks for.
+        in_order: the captures of each host arrive in time order (the CLI sorts its files by
+            host and time), so persistence runs are followed as captures arrive and only the
+            open ones are kept; otherwise each host's captures are kept and sorted at the end.
+    """
+
+    def __init__(self, persist_min: timedelta = timedelta(hours=1), in_order: bool = False) -> None:
+        self.persist_min = persist_min
+        self.in_order = in_order
+        self._runs: dict[str, dict[str, list[Seen]]] = defaultdict(dict)
+        self._closed: list[dict[str, Any]] = []
         self.endpoints: dict[str, _Stack] = defaultdict(_Stack)
         self._networks: dict[str, _Stack] | None = None
         self.listeners: dict[tuple[str, int | None, str | None], _Stack] = defaultdict(_Stack)
@@ -162,7 +177,23 @@ class Fleet:
             host["findings"][severity] += count
         facts.external = []  # keep only what persistence needs
         facts.listeners = []
-        self.series[label].append(facts)
+        if facts.time is None:
+            return  # cannot be ordered in time: left out of persistence
+        if self.in_order:
+            self._track(label, facts)
+        else:
+            self.series[label].append(facts)
+
+    def _track(self, label: str, facts: CaptureFacts) -> None:
+        """Extend the runs ``facts`` continues, and close those it interrupts."""
+        assert facts.time is not None
+        runs = self._runs[label]
+        for key in [k for k in runs if k not in facts.established]:
+            self._closed += _persisted(label, runs.pop(key), key, self.persist_min)
+        for key, line in facts.established.items():
+            runs.setdefault(key, []).append(
+                (facts.time, facts.source, facts.index, facts.host, line)
+            )
 
     def count_findings(self, findings: list[dict[str, Any]]) -> None:
         """Add findings made after the captures were folded in (persistent-external)."""
@@ -206,10 +237,6 @@ class Fleet:
             self._networks = networks
         return self._networks
 
-    def release_series(self) -> None:
-        """Drop what only persistence needed, once it has run."""
-        self.series.clear()
-
     def listener_rows(self) -> list[dict[str, Any]]:
         """Listeners stacked across hosts, rarest first."""
         rows = [
@@ -239,29 +266,25 @@ class Fleet:
             "hosts": self.host_rows(),
         }
 
-    def persistent(self, persist_min: timedelta) -> list[dict[str, Any]]:
+    def persistent(self, persist_min: timedelta | None = None) -> list[dict[str, Any]]:
         """``persistent-external``: the same outside connection ESTABLISHED across captures.
 
         Per host, captures are taken in time order; a capture of that host without the
         connection ends its run. A run of two or more captures spanning ``persist_min`` is a
         finding. Captures without a time cannot be ordered and are left out.
         """
-        findings = []
+        if persist_min is not None:
+            self.persist_min = persist_min
         for label, captures in self.series.items():
-            timed = sorted(
-                (c for c in captures if c.time is not None),
-                key=lambda c: c.time or datetime.min,
-            )
-            runs: dict[str, list[CaptureFacts]] = {}
-            for facts in timed:
-                for key in list(runs):
-                    if key not in facts.established:
-                        findings += _persisted(label, runs.pop(key), key, persist_min)
-                for key in facts.established:
-                    runs.setdefault(key, []).append(facts)
+            for facts in sorted(captures, key=lambda c: c.time or datetime.min):
+                self._track(label, facts)
+        self.series.clear()
+        for label, runs in self._runs.items():
             for key, run in runs.items():
-                findings += _persisted(label, run, key, persist_min)
-        return findings
+                self._closed += _persisted(label, run, key, self.persist_min)
+        self._runs.clear()
+        found, self._closed = self._closed, []
+        return found
 
 
 _SEP = "\x1f"  # cannot occur in netstat text that reached this point as one field
@@ -291,18 +314,17 @@ def _count(value: str | set[str] | None) -> int:
 
 
 def _persisted(
-    label: str, run: list[CaptureFacts], key: str, persist_min: timedelta
+    label: str, run: list[Seen], key: str, persist_min: timedelta
 ) -> list[dict[str, Any]]:
     first, last = run[0], run[-1]
-    assert first.time is not None and last.time is not None
-    if len(run) < 2 or last.time - first.time < persist_min:
+    span = last[0] - first[0]
+    if len(run) < 2 or span < persist_min:
         return []
-    line = last.established[key]
+    last_time, last_source, last_index, last_host, line = last
     protocol, local, remote, pid_text, process_text = key.split(_SEP)
     pid = int(pid_text) if pid_text else None
     process = process_text or None
     owner = owner_text({"process": process, "pid": pid})
-    span = last.time - first.time
     return [
         {
             "rule": "persistent-external",
@@ -310,14 +332,14 @@ def _persisted(
             "message": (
                 f"On {label}, {owner} kept {protocol} {local} -> "
                 f"{remote} ESTABLISHED in {len(run)} captures over {_duration(span)} "
-                f"(first seen {first.time.isoformat()}, last seen {last.time.isoformat()}). "
+                f"(first seen {first[0].isoformat()}, last seen {last_time.isoformat()}). "
                 "A long-lived connection to an outside address is how remote-control tools and "
                 "data theft look; it is also how chat clients and VPNs look. Check that the "
                 "program and the destination are expected."
             ),
-            "source": last.source,
-            "host": last.host,
-            "capture": last.index,
+            "source": last_source,
+            "host": last_host,
+            "capture": last_index,
             "lines": [line],
             "evidence": {
                 "host": label,
@@ -326,10 +348,10 @@ def _persisted(
                 "protocol": protocol,
                 "pid": pid,
                 "process": process,
-                "first_seen": first.time.isoformat(),
-                "last_seen": last.time.isoformat(),
+                "first_seen": first[0].isoformat(),
+                "last_seen": last_time.isoformat(),
                 "captures": len(run),
-                "seen_in": [f"{c.source}#{c.index}" for c in run],
+                "seen_in": [f"{source}#{index}" for _, source, index, _, _ in run],
             },
         }
     ]

@@ -86,6 +86,24 @@ def _name_and_time(
     return host, time, source, notice
 
 
+def by_host_and_time(
+    files: list[tuple[str, str | None]],
+    host: str | None,
+    time: datetime | None,
+    pattern: str | None,
+) -> list[tuple[str, str | None]]:
+    """Order files by the host and time their names (or modification times) give them."""
+    probe = Job(Config(), host=host, time=time, pattern=pattern)
+    minimum = datetime.min.replace(tzinfo=timezone.utc)
+
+    def key(item: tuple[str, str | None]) -> tuple[str, datetime, str]:
+        path, root = item
+        found_host, found_time, _, _ = _name_and_time(probe, path, root)
+        return (found_host or f"<{path}>", found_time or minimum, path)
+
+    return sorted(files, key=key)
+
+
 def process_file(job: Job, path: str, root: str | None) -> FileResult:
     """Parse and analyse one file (``-`` is stdin); never raises for bad input."""
     import sys
