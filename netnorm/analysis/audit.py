@@ -10,8 +10,8 @@ incident responders), and finds connections that stay established across timed c
 
 from __future__ import annotations
 
-import ipaddress
 import json
+import socket
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -49,9 +49,14 @@ class CaptureFacts:
 
 
 def _network(address: str) -> str:
-    ip = ipaddress.ip_address(address)
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    """The /24 (IPv4) or /48 (IPv6) an address belongs to, without ``ipaddress`` objects:
+    this runs once per distinct outside endpoint of a fleet."""
+    if ":" not in address:
+        return address.rsplit(".", 1)[0] + ".0/24"
+    if address.startswith("::ffff:") and "." in address:
+        return _network(address[7:])
+    packed = socket.inet_pton(socket.AF_INET6, address)
+    return socket.inet_ntop(socket.AF_INET6, packed[:6] + bytes(10)) + "/48"
 
 
 def facts_of(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import islice
 import json
 from typing import IO, Any
 
@@ -257,9 +258,14 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
     encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def rows(name: str, items: Any, last: bool = False) -> None:
+        # encoded a thousand rows at a time: one C call per batch, without holding them all
         out.write(f'    "{name}": [')
-        for i, item in enumerate(items):
-            out.write(("," if i else "") + "\n      " + encode(item))
+        iterator = iter(items)
+        first = True
+        while batch := list(islice(iterator, 1000)):
+            # rows of a batch share a line: reformatting the text could touch string values
+            out.write(("," if not first else "") + "\n      " + encode(batch)[1:-1])
+            first = False
         out.write("\n    ]" + ("\n" if last else ",\n"))
 
     out.write('  "findings": [')
