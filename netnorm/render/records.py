@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from itertools import islice
 import json
+from itertools import islice
 from typing import IO, Any
 
 from netnorm.parsers.row import Row, as_dict
