@@ -161,6 +161,19 @@ def process_file(job: Job, path: str, root: str | None) -> FileResult:
     return result
 
 
+_JOB: Job | None = None
+
+
+def _set_job(job: Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _process_with_job(path: str, root: str | None) -> FileResult:
+    assert _JOB is not None
+    return process_file(_JOB, path, root)
+
+
 def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[FileResult]:
     """Yield each file's result in input order, using up to ``jobs`` processes."""
     if jobs <= 1 or len(files) <= 1 or "-" in (f for f, _ in files):
@@ -172,10 +185,11 @@ def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[Fi
     # a bounded window of files in flight: results wait in memory only a few at a time, even
     # when the workers are faster than the writer
     window = jobs * 4
-    with context.Pool(processes=jobs) as pool:
+    # the job (with its pydantic config) goes to each worker once, not with every file
+    with context.Pool(processes=jobs, initializer=_set_job, initargs=(job,)) as pool:
         pending: deque[AsyncResult[FileResult]] = deque()
         for path, root in files:
-            pending.append(pool.apply_async(process_file, (job, path, root)))
+            pending.append(pool.apply_async(_process_with_job, (path, root)))
             if len(pending) >= window:
                 yield pending.popleft().get()
         while pending:
