@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netnorm.analysis.config import Config
+from netnorm.parsers.endpoints import format_endpoint
 
 Conn = dict[str, Any]
 Finding = dict[str, Any]
@@ -29,12 +30,8 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
 
 def endpoint_text(ep: dict[str, Any]) -> str:
-    """``10.0.0.1:22``, ``[2001:db8::1]:443``, ``web01:ssh``: how people write endpoints."""
-    name = ep["address"] or ep["host"] or "*"
-    if ep["address"] and ":" in ep["address"]:
-        name = f"[{name}]"
-    port = ep["service"] or ("*" if ep["port"] is None else str(ep["port"]))
-    return f"{name}:{port}"
+    """``10.0.0.1:22``, ``[2001:db8::1]:443``, ``web01:ssh``: how findings name endpoints."""
+    return format_endpoint(ep)
 
 
 def owner_text(conn: Conn) -> str:

@@ -116,3 +116,20 @@ def windows_endpoint(text: str) -> EndpointDict:
     if not sep:
         return _endpoint(text, "", False)
     return _endpoint(head, tail, False)
+
+
+def format_endpoint(ep: EndpointDict, *, zone: bool = False, mark_cut: bool = False) -> str:
+    """Write an endpoint the way people read them: ``10.0.0.1:22``, ``[2001:db8::1]:443``.
+
+    Args:
+        ep: an endpoint dict.
+        zone: keep the IPv6 zone (``[fe80::1%9]:1900``).
+        mark_cut: end a possibly truncated field with ``…``.
+    """
+    address = ep["address"]
+    name = address or ep["host"] or "*"
+    if address and ":" in address:
+        name = f"[{name}%{ep['zone']}]" if zone and ep["zone"] else f"[{name}]"
+    port = ep["service"] or ("*" if ep["port"] is None else str(ep["port"]))
+    text = f"{name}:{port}"
+    return text + "…" if mark_cut and ep["truncated"] else text

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from netnorm.parsers.endpoints import format_endpoint
 from netnorm.render.safe import visible
 
 
@@ -19,13 +20,8 @@ def safe_text(value: Any, style: str = "") -> Text:
 
 
 def endpoint_text(ep: dict[str, Any]) -> str:
-    """Show an endpoint the way people read them: ``10.0.0.1:22``, ``[2001:db8::1]:443``."""
-    name = ep["address"] or ep["host"] or "*"
-    if ep["address"] and ":" in ep["address"]:
-        name = f"[{name}%{ep['zone']}]" if ep["zone"] else f"[{name}]"
-    port = ep["service"] or ("*" if ep["port"] is None else str(ep["port"]))
-    text = f"{name}:{port}"
-    return text + "…" if ep["truncated"] else text
+    """An endpoint for a table: with its IPv6 zone, and ``…`` when net-tools may have cut it."""
+    return format_endpoint(ep, zone=True, mark_cut=True)
 
 
 def owner_text(conn: dict[str, Any]) -> str:
