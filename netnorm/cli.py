@@ -117,6 +117,8 @@ def expand(paths: list[str]) -> Iterator[str]:
 def expand_with_roots(paths: list[str]) -> Iterator[tuple[str, str | None]]:
     """Like ``expand``, with the folder given on the command line for files found inside one."""
     if not paths:
+        if sys.stdin.isatty():
+            _err("reading netstat output from the terminal; end with Ctrl-D (see --help)")
         yield STDIN, None
         return
     for raw in paths:
