@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 TESTS = Path(__file__).parent
 SAMPLES = TESTS / "samples"
@@ -24,3 +25,12 @@ def sample_id(path: Path) -> str:
 @pytest.fixture(scope="session")
 def samples() -> list[Path]:
     return sample_files()
+
+
+@pytest.fixture
+def run() -> CliRunner:
+    """A CLI runner; each test starts with no failed input remembered."""
+    from netnorm.cli import State
+
+    State.failed = False
+    return CliRunner()

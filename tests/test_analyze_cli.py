@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from netnorm.cli import State, app
+from netnorm.cli import app
 from tests.conftest import SAMPLES
 
 FLOOD = SAMPLES / "linux" / "ant--syn-flood.txt"
 OWNERS = SAMPLES / "windows" / "anob--owners.txt"
-
-
-@pytest.fixture
-def run() -> CliRunner:
-    State.failed = False
-    return CliRunner()
 
 
 def test_syn_flood_from_stdin_is_high_with_port_and_sources(run: CliRunner) -> None:

@@ -19,17 +19,11 @@ from typer.testing import CliRunner
 
 from netnorm.analysis.audit import parse_duration
 from netnorm.analysis.naming import NamePattern, parse_time
-from netnorm.cli import State, app
+from netnorm.cli import app
 from tests.conftest import SAMPLES, TESTS
 
 FLEET = TESTS / "fleet"
 UTC = timezone.utc
-
-
-@pytest.fixture
-def run() -> CliRunner:
-    State.failed = False
-    return CliRunner()
 
 
 def _report(run: CliRunner, *args: str) -> dict:  # type: ignore[type-arg]

@@ -7,21 +7,14 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from netnorm.cli import State, app
+from netnorm.cli import app
 from tests.conftest import SAMPLES
 
 LINUX = SAMPLES / "linux" / "anp--server.txt"
 WINDOWS = SAMPLES / "windows" / "anob--owners.txt"
 PROMPTS = SAMPLES / "linux" / "anp--log-with-prompts.txt"
-
-
-@pytest.fixture
-def run() -> CliRunner:
-    State.failed = False
-    return CliRunner()
 
 
 def test_parse_jsonl_one_connection_per_line(run: CliRunner) -> None:

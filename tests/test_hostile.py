@@ -177,12 +177,6 @@ def test_long_line_is_a_diagnostic_and_the_next_row_is_kept() -> None:
     assert [c.line for c in capture.connections] == [3]
 
 
-@pytest.fixture
-def run() -> CliRunner:
-    State.failed = False
-    return CliRunner()
-
-
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
