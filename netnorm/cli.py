@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from enum import Enum
@@ -486,10 +487,12 @@ def analyze(
             fleet.add(capture.facts)
             store.add_encoded(capture.findings)
             if chosen is ReportFormat.json:
-                out.write(("," if written else "") + "\n" + capture.payload)
+                out.write("," if written else "")
+                out.write("\n")
+                _write_payload(capture, out)
                 written += 1
             elif chosen is ReportFormat.jsonl:
-                out.write("".join(line + "\n" for line in capture.payload))
+                _write_payload(capture, out)
             elif capture.payload is not None:
                 captures.append(capture.payload)
     persistent = fleet.persistent()
@@ -529,6 +532,16 @@ def analyze(
         bar = SEVERITY_ORDER[fail_on.value]
         if any(SEVERITY_ORDER[s] <= bar for s, n in store.counts.items() if n):
             raise typer.Exit(1)
+
+
+def _write_payload(capture: Any, out: IO[str]) -> None:
+    """Write a capture a worker serialised, from memory or from its spool file."""
+    if capture.payload_file is None:
+        out.write(capture.payload)
+        return
+    with open(capture.payload_file, encoding="utf-8") as spooled:
+        shutil.copyfileobj(spooled, out, 1 << 20)
+    os.unlink(capture.payload_file)
 
 
 def _with_progress(results: Iterator[Any], total: int) -> Iterator[Any]:

@@ -261,3 +261,13 @@ def test_allowlist_covers_persistent_external(run: CliRunner, tmp_path: Path) ->
     )
     report = _report(run, "--config", str(config), str(FLEET))
     assert not [f for f in report["findings"] if f["rule"] == "persistent-external"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_jobs_do_not_change_the_output(run: CliRunner, fmt: str) -> None:
+    outputs = {
+        jobs: run.invoke(app, ["analyze", "-f", fmt, "--jobs", jobs, str(FLEET)]).stdout
+        for jobs in ("1", "2")
+    }
+    assert outputs["1"] == outputs["2"]
+    assert outputs["1"].count('"connections"' if fmt == "json" else "\n") > 4

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import tempfile
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
 from multiprocessing.pool import AsyncResult
@@ -40,6 +41,9 @@ class Job:
     encoding: str | None = None
     pattern: str | None = None  # given with --name-pattern; reported when a name misses it
     payload: Payload | None = None
+    #: a folder where workers leave serialised captures, so that large text does not travel
+    #: through the pool's pipe (set by ``run`` when it uses processes)
+    spool: str | None = None
 
 
 @dataclass
@@ -49,6 +53,7 @@ class CaptureOut:
     facts: CaptureFacts
     findings: list[tuple[str, str, str]]  # (severity, rule, JSON text), encoded here
     payload: Any = None
+    payload_file: str | None = None  # the serialised capture, left in ``Job.spool``
 
 
 @dataclass
@@ -139,9 +144,10 @@ def process_file(job: Job, path: str, root: str | None) -> FileResult:
                 (f["severity"], f["rule"], json.dumps(f, ensure_ascii=False)) for f in findings
             ]
             out = CaptureOut(facts_of(capture, findings, allowed), encoded)
+            text = None
             if job.payload == "json":
                 # one line per capture: the C encoder only runs without indentation
-                out.payload = "    " + json.dumps(capture, ensure_ascii=False)
+                text = "    " + json.dumps(capture, ensure_ascii=False)
             elif job.payload == "jsonl":
                 head = {
                     "source": capture["source"],
@@ -149,12 +155,18 @@ def process_file(job: Job, path: str, root: str | None) -> FileResult:
                     "platform": capture["platform"],
                     "host": capture["host"],
                 }
-                out.payload = [
-                    json.dumps({**head, **conn}, ensure_ascii=False)
+                text = "".join(
+                    json.dumps({**head, **conn}, ensure_ascii=False) + "\n"
                     for conn in capture["connections"]
-                ]
+                )
             elif job.payload == "dict":
                 out.payload = capture
+            if text is not None and job.spool is not None:
+                handle, out.payload_file = tempfile.mkstemp(dir=job.spool, suffix=".json")
+                with os.fdopen(handle, "w", encoding="utf-8") as spooled:
+                    spooled.write(text)
+            elif text is not None:
+                out.payload = text
             result.captures.append(out)
     except NetnormError as exc:
         result.error = str(exc)
@@ -185,8 +197,10 @@ def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[Fi
     # a bounded window of files in flight: results wait in memory only a few at a time, even
     # when the workers are faster than the writer
     window = jobs * 4
+    spool = tempfile.TemporaryDirectory(prefix="netnorm-")
+    job = replace(job, spool=spool.name) if job.payload in ("json", "jsonl") else job
     # the job (with its pydantic config) goes to each worker once, not with every file
-    with context.Pool(processes=jobs, initializer=_set_job, initargs=(job,)) as pool:
+    with spool, context.Pool(processes=jobs, initializer=_set_job, initargs=(job,)) as pool:
         pending: deque[AsyncResult[FileResult]] = deque()
         for path, root in files:
             pending.append(pool.apply_async(_process_with_job, (path, root)))
