@@ -271,3 +271,17 @@ def test_jobs_do_not_change_the_output(run: CliRunner, fmt: str) -> None:
     }
     assert outputs["1"] == outputs["2"]
     assert outputs["1"].count('"connections"' if fmt == "json" else "\n") > 4
+
+
+def test_fleet_json_rows_equal_the_row_dicts() -> None:
+    import netnorm
+    from netnorm.analysis.audit import Fleet, facts_of
+
+    report = netnorm.analyze(FLEET / "web01_20261120T100000.txt")
+
+    fleet = Fleet()
+    for capture in report.captures:
+        data = capture.model_dump(mode="json")
+        fleet.add(facts_of(data, []))
+    for section in ("external_endpoints", "external_networks"):
+        assert [json.loads(t) for t in fleet.stack_json(section)] == list(fleet.stack_rows(section))

@@ -268,14 +268,20 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
             first = False
         out.write("\n    ]" + ("\n" if last else ",\n"))
 
+    def texts(name: str, items: Any) -> None:
+        out.write(f'    "{name}": [')
+        for i, text in enumerate(items):
+            out.write(("," if i else "") + "\n      " + text)
+        out.write("\n    ],\n")
+
     out.write('  "findings": [')
     for i, text in enumerate(findings):
         out.write(("," if i else "") + "\n    " + text)
     out.write("\n  ],\n")
     out.write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
     out.write('  "fleet": {\n')
-    rows("external_endpoints", fleet.stack_rows("external_endpoints"))
-    rows("external_networks", fleet.stack_rows("external_networks"))
+    texts("external_endpoints", fleet.stack_json("external_endpoints"))
+    texts("external_networks", fleet.stack_json("external_networks"))
     rows("listeners", fleet.listener_rows())
     rows("hosts", fleet.host_rows(), last=True)
     out.write("  }\n}\n")
