@@ -77,7 +77,8 @@ def iter_items(
     """Stream the raw reader items of one source (see ``netnorm.parsers.stream.Reader``).
 
     Returns:
-        How the input was decoded, and the items.
+        How the input was decoded, and the items. Iterating them raises ``FormatError`` at the
+        end when the input held no netstat output at all (naming its first line).
     """
     stream, display, owned = open_source(source, name)
     try:
@@ -89,8 +90,16 @@ def iter_items(
     reader = Reader(display, _platform(platform), host)
 
     def items() -> Iterator[Item]:
+        found = False
+        first_line = None
         try:
-            yield from reader.read(lines)
+            for item in reader.read(lines):
+                kind, payload, cap = item
+                if kind == Event.CAPTURE:
+                    found = True
+                elif kind == Event.DIAGNOSTIC and cap is None and first_line is None:
+                    first_line = payload["line"]
+                yield item
         except UnicodeError as exc:
             raise InputError(f"cannot be decoded: {exc}", display) from None
         except OSError as exc:
@@ -98,6 +107,8 @@ def iter_items(
         finally:
             if owned:
                 stream.close()
+        if not found:
+            raise FormatError("no netstat output found", display, first_line)
 
     return decoded, items()
 
@@ -141,33 +152,14 @@ def iter_capture_dicts(
     decoded, items = iter_items(source, platform, host=host, encoding=encoding, name=name)
     conns: list[Row] = []
     unix: list[dict[str, Any]] = []
-    found = False
-    first_diag: dict[str, Any] | None = None
-    display = name
-    for kind, payload, cap in items:
+    for kind, payload, _cap in items:
         if kind == Event.CONNECTION:
             conns.append(payload)
         elif kind == Event.UNIX:
             unix.append(payload)
         elif kind == Event.CAPTURE:
-            found = True
-            display = payload.source
             yield capture_dict(payload, decoded, conns, unix)
             conns, unix = [], []
-        elif kind == Event.DIAGNOSTIC and cap is None and first_diag is None:
-            first_diag = payload
-    if not found:
-        line = first_diag["line"] if first_diag else None
-        raise FormatError("no netstat output found", display or _name(source, name), line)
-
-
-def _name(source: Source | BinaryIO, name: str | None) -> str:
-    if name:
-        return name
-    if isinstance(source, (str, os.PathLike)) and not isinstance(source, bytes):
-        text = os.fspath(source)
-        return text if "\n" not in text and os.path.isfile(text) else "<text>"
-    return "<bytes>" if isinstance(source, bytes) else "<stream>"
 
 
 def parse(
@@ -215,18 +207,9 @@ def iter_connections(
     from netnorm.model.schema import Connection
 
     _, items = iter_items(source, platform, host=host, encoding=encoding)
-    found = False
-    first_line = None
-    display = _name(source, None)
-    for kind, payload, cap in items:
+    for kind, payload, _cap in items:
         if kind == Event.CONNECTION:
             yield Connection.model_validate(as_dict(payload))
-        elif kind == Event.CAPTURE:
-            found = True
-        elif kind == Event.DIAGNOSTIC and cap is None and first_line is None:
-            first_line = payload["line"]
-    if not found:
-        raise FormatError("no netstat output found", display, first_line)
 
 
 def analyze(

@@ -254,8 +254,7 @@ def parse(
 
       netnorm parse --format json --host web01 web01.txt
     """
-    from netnorm.api import iter_items
-    from netnorm.errors import FormatError
+    from netnorm.api import capture_dict, iter_items
     from netnorm.parsers.stream import Event
     from netnorm.render import records
 
@@ -275,8 +274,6 @@ def parse(
             )
             conns: list[Any] = []
             unix: list[dict[str, Any]] = []
-            found = False
-            first_line = None
             for kind, payload, cap in items:
                 if kind == Event.CONNECTION:
                     assert cap is not None  # rows always belong to a capture
@@ -292,22 +289,15 @@ def parse(
                 elif kind == Event.DIAGNOSTIC:
                     if payload["code"] in STRICT_CODES:
                         unrecognised += 1
-                    if first_line is None:
-                        first_line = payload["line"]
                     print_diagnostic(payload, name, quiet)
                 elif kind == Event.CAPTURE:
-                    found = True
                     if jsonw is not None or chosen is ParseFormat.table:
-                        from netnorm.api import capture_dict
-
                         d = capture_dict(payload, decoded, conns, unix)
                         if jsonw is not None:
                             jsonw.capture(d)
                         else:
                             tables.append(d)
                     conns, unix = [], []
-            if not found:
-                raise FormatError("no netstat output found", name, first_line)
         except NetnormError as exc:
             fail(exc)
     for writer in (jsonl, csvw):
