@@ -30,7 +30,8 @@ class Language:
         linux_warnings: first words of netstat's stderr warnings, as printed.
         windows_titles: the title line (``Active Connections``).
         windows_states: state word → canonical state (only the words this language changes).
-        windows_owner_notes: the ``-b`` "no owner" message.
+        windows_owner_notes: the ``-b`` "no owner" message (for reference: owner lines are
+            classified by their shape, so an unlisted message is still an ``owner_note``).
         header_words: the first word of the column header (``Proto``, ``Protocolo`` …).
     """
 
@@ -317,9 +318,6 @@ LINUX_TIMERS: dict[str, str] = {
 }
 LINUX_WARNINGS: tuple[str, ...] = tuple(w for lang in LANGUAGES for w in lang.linux_warnings)
 WINDOWS_TITLES: dict[str, str] = {t: lang.code for lang in LANGUAGES for t in lang.windows_titles}
-WINDOWS_OWNER_NOTES: dict[str, str] = {
-    t: lang.code for lang in LANGUAGES for t in lang.windows_owner_notes
-}
 HEADER_WORDS: frozenset[str] = frozenset(w for lang in LANGUAGES for w in lang.header_words)
 
 #: Windows prints this instead of rows when ``-b`` runs without elevation.
