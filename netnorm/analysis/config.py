@@ -6,7 +6,9 @@ file is rejected with one line that names the key.
 
 from __future__ import annotations
 
+import ipaddress
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,16 @@ class Allow(BaseModel):
         except ValueError:
             raise ValueError(f"{value!r} is not a network in CIDR form") from None
 
+    def covers(self, rule: str, process: str | None, address: str | None) -> bool:
+        """True when this entry allows a connection of ``process`` to ``address`` for ``rule``."""
+        if self.rules is not None and rule not in self.rules:
+            return False
+        if self.process is not None and (process or "").lower() != self.process.lower():
+            return False
+        if self.remote is not None:
+            return address is not None and _in_network(address, self.remote)
+        return True
+
     @model_validator(mode="after")
     def _something(self) -> Allow:
         if self.process is None and self.remote is None:
@@ -126,6 +138,12 @@ class Config(BaseModel):
             if isinstance(port, int) and not 0 <= port <= 65535:
                 raise ValueError(f"{port} is not a port number")
         return ports
+
+
+@lru_cache(maxsize=4096)
+def _in_network(address: str, network: str) -> bool:
+    # cached: the same peers and entries come back on every row of a fleet
+    return ipaddress.ip_address(address) in ipaddress.ip_network(network)
 
 
 def _key_error(source: str, exc: ValidationError) -> UsageError:

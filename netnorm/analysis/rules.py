@@ -6,7 +6,6 @@ finding dicts (the fields of ``netnorm.model.schema.Finding``). Thresholds come 
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ class Context:
 
     @property
     def conns(self) -> list[Conn]:
-        return list(self.capture["connections"])
+        return self.capture["connections"]  # type: ignore[no-any-return]
 
     @property
     def linux(self) -> bool:
@@ -80,21 +79,8 @@ class Context:
 
     def allowed(self, rule: str, conn: Conn) -> bool:
         """True when an ``[[allow]]`` entry covers this connection for this rule."""
-        for entry in self.config.allow:
-            if entry.rules is not None and rule not in entry.rules:
-                continue
-            if entry.process is not None and (conn["process"] or "").lower() != (
-                entry.process.lower()
-            ):
-                continue
-            if entry.remote is not None:
-                address = conn["remote"]["address"]
-                if address is None or ipaddress.ip_address(address) not in ipaddress.ip_network(
-                    entry.remote
-                ):
-                    continue
-            return True
-        return False
+        process, address = conn["process"], conn["remote"]["address"]
+        return any(entry.covers(rule, process, address) for entry in self.config.allow)
 
     def finding(
         self,
