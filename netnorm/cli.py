@@ -452,10 +452,7 @@ def analyze(
     job = batch.Job(
         config=settings,
         platform=platform.value if platform else None,
-        host=host,
-        time=when,
         encoding=encoding,
-        pattern=name_pattern,
         payload=payload,
     )
     # the aggregates hold many small objects and no cycles; frequent full collections would

@@ -36,10 +36,7 @@ class Job:
 
     config: Config
     platform: str | None = None
-    host: str | None = None
-    time: datetime | None = None
     encoding: str | None = None
-    pattern: str | None = None  # given with --name-pattern; reported when a name misses it
     payload: Payload | None = None
     #: a folder where workers leave serialised captures, so that large text does not travel
     #: through the pool's pipe (set by ``run`` when it uses processes)
@@ -67,17 +64,27 @@ class FileResult:
     error: str | None = None
 
 
-def _name_and_time(
-    job: Job, path: str, root: str | None
-) -> tuple[str | None, datetime | None, str | None, str | None]:
-    """Host, time, where the time came from, and a notice when a given pattern did not match."""
-    host, time, source = job.host, job.time, "option" if job.time else None
+@dataclass(frozen=True)
+class Named:
+    """A file with the host and time its name, the options or its modification time give."""
+
+    path: str
+    host: str | None = None
+    time: datetime | None = None
+    time_source: str | None = None  # option, name or file-mtime
+    notice: str | None = None  # set when a given --name-pattern does not match
+
+
+def name_file(
+    path: str, root: str | None, host: str | None, time: datetime | None, pattern: str | None
+) -> Named:
+    """Host and time for one file, from the first of: options, name pattern, file time."""
+    source = "option" if time else None
     notice = None
     if path != "-" and (host is None or time is None):
-        pattern = NamePattern(job.pattern or DEFAULT_PATTERN)
-        found = pattern.match(path, root)
-        if found is None and job.pattern:
-            notice = f"file name does not match --name-pattern {job.pattern!r}"
+        found = NamePattern(pattern or DEFAULT_PATTERN).match(path, root)
+        if found is None and pattern:
+            notice = f"file name does not match --name-pattern {pattern!r}"
         if found is not None:
             host = host or found.host
             if time is None and found.time is not None:
@@ -88,7 +95,7 @@ def _name_and_time(
                 source = "file-mtime"
             except OSError:
                 pass
-    return host, time, source, notice
+    return Named(path, host, time, source, notice)
 
 
 def by_host_and_time(
@@ -96,28 +103,23 @@ def by_host_and_time(
     host: str | None,
     time: datetime | None,
     pattern: str | None,
-) -> list[tuple[str, str | None]]:
-    """Order files by the host and time their names (or modification times) give them."""
-    probe = Job(Config(), host=host, time=time, pattern=pattern)
+) -> list[Named]:
+    """Name every file once, in the order of the host and time its name gives it."""
     minimum = datetime.min.replace(tzinfo=timezone.utc)
-
-    def key(item: tuple[str, str | None]) -> tuple[str, datetime, str]:
-        path, root = item
-        found_host, found_time, _, _ = _name_and_time(probe, path, root)
-        return (found_host or f"<{path}>", found_time or minimum, path)
-
-    return sorted(files, key=key)
+    named = [name_file(path, root, host, time, pattern) for path, root in files]
+    return sorted(named, key=lambda n: (n.host or f"<{n.path}>", n.time or minimum, n.path))
 
 
-def process_file(job: Job, path: str, root: str | None) -> FileResult:
+def process_file(job: Job, named: Named) -> FileResult:
     """Parse and analyse one file (``-`` is stdin); never raises for bad input."""
     import sys
 
     from netnorm.api import iter_capture_dicts
 
+    path = named.path
     name = "<stdin>" if path == "-" else path
     result = FileResult(path, name)
-    host, time, time_source, notice = _name_and_time(job, path, root)
+    host, time, time_source, notice = named.host, named.time, named.time_source, named.notice
     if notice:
         result.diagnostics.append(
             {
@@ -181,16 +183,16 @@ def _set_job(job: Job) -> None:
     _JOB = job
 
 
-def _process_with_job(path: str, root: str | None) -> FileResult:
+def _process_with_job(named: Named) -> FileResult:
     assert _JOB is not None
-    return process_file(_JOB, path, root)
+    return process_file(_JOB, named)
 
 
-def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[FileResult]:
+def run(job: Job, files: list[Named], jobs: int) -> Iterator[FileResult]:
     """Yield each file's result in input order, using up to ``jobs`` processes."""
-    if jobs <= 1 or len(files) <= 1 or "-" in (f for f, _ in files):
-        for path, root in files:
-            yield process_file(job, path, root)
+    if jobs <= 1 or len(files) <= 1 or any(n.path == "-" for n in files):
+        for named in files:
+            yield process_file(job, named)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
@@ -202,8 +204,8 @@ def run(job: Job, files: list[tuple[str, str | None]], jobs: int) -> Iterator[Fi
     # the job (with its pydantic config) goes to each worker once, not with every file
     with spool, context.Pool(processes=jobs, initializer=_set_job, initargs=(job,)) as pool:
         pending: deque[AsyncResult[FileResult]] = deque()
-        for path, root in files:
-            pending.append(pool.apply_async(_process_with_job, (path, root)))
+        for named in files:
+            pending.append(pool.apply_async(_process_with_job, (named,)))
             if len(pending) >= window:
                 yield pending.popleft().get()
         while pending:
