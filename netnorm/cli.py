@@ -483,7 +483,6 @@ def analyze(
             elif capture.payload is not None:
                 captures.append(capture.payload)
     persistent = fleet.persistent()
-    fleet.count_findings(persistent)
     store.add(persistent)
     summary = summarize_fleet(fleet, store.counts)
     if chosen is ReportFormat.json:

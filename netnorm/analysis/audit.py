@@ -200,7 +200,7 @@ class Fleet:
                 (facts.time, facts.source, facts.index, facts.host, line)
             )
 
-    def count_findings(self, findings: list[dict[str, Any]]) -> None:
+    def _count_findings(self, findings: list[dict[str, Any]]) -> None:
         """Add findings made after the captures were folded in (persistent-external)."""
         for f in findings:
             label = f["host"] or f"<{f['source']}>"
@@ -314,6 +314,7 @@ class Fleet:
                 self._closed += _persisted(label, run, key, self.persist_min)
         self._runs.clear()
         found, self._closed = self._closed, []
+        self._count_findings(found)
         return found
 
 

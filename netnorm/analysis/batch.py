@@ -15,15 +15,13 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import partial
 from multiprocessing.pool import AsyncResult
 from typing import Any, Literal
 
-from netnorm.analysis.audit import CaptureFacts, facts_of
+from netnorm.analysis.audit import CaptureFacts
 from netnorm.analysis.config import Config
-from netnorm.analysis.engine import annotate, findings_for
+from netnorm.analysis.engine import analyze_capture
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
-from netnorm.analysis.rules import Context
 from netnorm.analysis.scopes import Classifier
 from netnorm.errors import NetnormError
 
@@ -139,13 +137,11 @@ def process_file(job: Job, named: Named) -> FileResult:
             capture["captured_at"] = time.isoformat() if time else None
             capture["captured_at_source"] = time_source
             result.diagnostics.extend(capture["diagnostics"])
-            annotate(capture, classifier)
-            findings = findings_for(capture, job.config)
-            allowed = partial(Context(capture, job.config).allowed, "persistent-external")
+            findings, facts = analyze_capture(capture, classifier, job.config)
             encoded = [
                 (f["severity"], f["rule"], json.dumps(f, ensure_ascii=False)) for f in findings
             ]
-            out = CaptureOut(facts_of(capture, findings, allowed), encoded)
+            out = CaptureOut(facts, encoded)
             text = None
             if job.payload == "json":
                 # one line per capture: the C encoder only runs without indentation

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
-from netnorm.analysis.audit import Fleet, facts_of, parse_duration
+from netnorm.analysis.audit import CaptureFacts, Fleet, facts_of, parse_duration
 from netnorm.analysis.config import Config
 from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context
 from netnorm.analysis.scopes import Classifier
@@ -69,6 +69,16 @@ def summarize_fleet(fleet: Fleet, severities: Counter[str]) -> dict[str, Any]:
     }
 
 
+def analyze_capture(
+    capture: dict[str, Any], classifier: Classifier, config: Config
+) -> tuple[list[dict[str, Any]], CaptureFacts]:
+    """Annotate one capture, run the rules, and reduce it to what the fleet view keeps."""
+    annotate(capture, classifier)
+    findings = findings_for(capture, config)
+    allowed = partial(Context(capture, config).allowed, "persistent-external")
+    return findings, facts_of(capture, findings, allowed)
+
+
 def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[str, Any]:
     """Analyse capture dicts (as ``netnorm.api.capture_dict`` builds them) into a report dict."""
     classifier = Classifier(config.internal)
@@ -76,14 +86,11 @@ def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[st
     done = []
     findings: list[dict[str, Any]] = []
     for capture in captures:
-        annotate(capture, classifier)
-        found = findings_for(capture, config)
-        allowed = partial(Context(capture, config).allowed, "persistent-external")
-        fleet.add(facts_of(capture, found, allowed))
+        found, facts = analyze_capture(capture, classifier, config)
+        fleet.add(facts)
         findings.extend(found)
         done.append(capture)
     persistent = fleet.persistent(parse_duration(config.thresholds.persist_min))
-    fleet.count_findings(persistent)
     findings = sort_findings(findings + persistent)
     return {
         "captures": done,
