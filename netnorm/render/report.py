@@ -12,12 +12,11 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from netnorm.analysis.rules import endpoint_text
 from netnorm.render.safe import visible
-from netnorm.render.table import owner_text, safe_text
+from netnorm.render.table import new_table, owner_text, safe_text, state_text
 
 REACH_ORDER = ("external", "unknown", "internal", "self", "none")
 REACH_TITLES = {
@@ -37,13 +36,6 @@ def _where(finding: dict[str, Any]) -> str:
         span = f":{lines[0]}" if len(lines) == 1 else f":{lines[0]}-{lines[-1]}"
     host = f" ({finding['host']})" if finding["host"] else ""
     return f"{finding['source']}#{finding['capture']}{span}{host}"
-
-
-def _state(conn: dict[str, Any]) -> str:
-    state = conn["state"] or ""
-    if conn["state_raw"] and conn["state_raw"] != state:
-        state = f"{state} ({conn['state_raw']})" if state else conn["state_raw"]
-    return state
 
 
 def _fleet_run(report: dict[str, Any]) -> bool:
@@ -105,18 +97,18 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
                 continue
             shown = conns if reach in ("external", "unknown") else conns[:limit]
             style = "bold red" if reach == "external" else ""
-            table = Table(
-                title=f"{REACH_TITLES[reach]} ({len(conns)})", title_justify="left", expand=False
+            table = new_table(
+                f"{REACH_TITLES[reach]} ({len(conns)})",
+                ("Proto", "Local", "Remote", "Scope", "State", "Owner", "Line"),
+                expand=False,
             )
-            for name in ("Proto", "Local", "Remote", "Scope", "State", "Owner", "Line"):
-                table.add_column(name, overflow="fold")
             for c in shown:
                 table.add_row(
                     c["protocol"],
                     safe_text(endpoint_text(c["local"])),
                     safe_text(endpoint_text(c["remote"]), style),
                     c["remote"]["scope"] or "",
-                    safe_text(_state(c)),
+                    safe_text(state_text(c)),
                     safe_text(owner_text(c)),
                     str(c["line"]),
                 )
@@ -139,9 +131,8 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
         rows = fleet[key]
         if not rows:
             continue
-        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
-        for name in (first.capitalize(), "Hosts", "Processes", "Connections"):
-            table.add_column(name, overflow="fold")
+        columns = (first.capitalize(), "Hosts", "Processes", "Connections")
+        table = new_table(f"{title} ({len(rows)})", columns)
         for row in rows[:limit]:
             table.add_row(
                 safe_text(row[first]),
@@ -152,9 +143,9 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
         console.print(table)
     listeners = fleet["listeners"]
     if listeners:
-        table = Table(title=f"Listeners, rarest first ({len(listeners)})", title_justify="left")
-        for name in ("Proto", "Port", "Process", "Hosts"):
-            table.add_column(name, overflow="fold")
+        table = new_table(
+            f"Listeners, rarest first ({len(listeners)})", ("Proto", "Port", "Process", "Hosts")
+        )
         for row in listeners[:limit]:
             table.add_row(
                 row["protocol"],
@@ -163,9 +154,7 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
                 safe_text(f"{row['hosts']}: {', '.join(row['host_names'])}"),
             )
         console.print(table)
-    table = Table(title="Hosts", title_justify="left")
-    for name in ("Host", "Captures", "Connections", "External", "Findings"):
-        table.add_column(name, overflow="fold")
+    table = new_table("Hosts", ("Host", "Captures", "Connections", "External", "Findings"))
     for host in fleet["hosts"]:
         found = ", ".join(f"{k} {v}" for k, v in host["findings"].items() if v) or "none"
         table.add_row(
@@ -249,7 +238,7 @@ def markdown_report(report: dict[str, Any]) -> str:
         for c in outside:
             lines.append(
                 f"| {c['reach']} | {c['protocol']} | {md(endpoint_text(c['local']))} | "
-                f"{md(endpoint_text(c['remote']))} | {md(_state(c))} | {md(owner_text(c))} | "
+                f"{md(endpoint_text(c['remote']))} | {md(state_text(c))} | {md(owner_text(c))} | "
                 f"{c['line']} |"
             )
         lines.append("")
@@ -261,7 +250,7 @@ def _diff_row(conn: dict[str, Any]) -> list[str]:
         conn["protocol"],
         endpoint_text(conn["local"]),
         endpoint_text(conn["remote"]),
-        _state(conn),
+        state_text(conn),
         owner_text(conn),
         str(conn["line"]),
     ]
@@ -284,16 +273,17 @@ def print_diff(
         rows = result[key]
         if not rows:
             continue
-        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
-        for name in ("Proto", "Local", "Remote", "State", "Owner", "Line"):
-            table.add_column(name, overflow="fold")
+        table = new_table(
+            f"{title} ({len(rows)})", ("Proto", "Local", "Remote", "State", "Owner", "Line")
+        )
         for conn in rows:
             table.add_row(*(safe_text(cell, style) for cell in _diff_row(conn)))
         console.print(table)
     if result["changed"]:
-        table = Table(title=f"Changed ({len(result['changed'])})", title_justify="left")
-        for name in ("Proto", "Local", "Remote", "Changed", "Before", "After"):
-            table.add_column(name, overflow="fold")
+        table = new_table(
+            f"Changed ({len(result['changed'])})",
+            ("Proto", "Local", "Remote", "Changed", "Before", "After"),
+        )
         for change in result["changed"]:
             a, b = change["before"], change["after"]
             table.add_row(

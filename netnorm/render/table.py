@@ -38,6 +38,24 @@ def owner_text(conn: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def state_text(conn: dict[str, Any]) -> str:
+    """The canonical state, with the printed word when it differs (``LISTEN (ABHÖREN)``); the
+    raw word alone when there is no canonical state (a raw socket's ``7``)."""
+    state = conn["state"]
+    raw = conn["state_raw"]
+    if not state:
+        return raw or ""
+    return f"{state} ({raw})" if raw and raw != state else str(state)
+
+
+def new_table(title: str | Text, columns: tuple[str, ...], **options: Any) -> Table:
+    """A left-titled table whose cells fold long text instead of cutting it."""
+    table = Table(title=title, title_justify="left", **options)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
 def capture_table(capture: dict[str, Any]) -> Table:
     """One table for the connections of one capture."""
     opts = capture["options"]
@@ -50,18 +68,13 @@ def capture_table(capture: dict[str, Any]) -> Table:
     if capture["host"]:
         title.append(" · host ")
         title.append(safe_text(capture["host"]))
-    table = Table(title=title, title_justify="left", expand=False)
-    for name in ("Proto", "Local", "Remote", "State", "Owner", "Line"):
-        table.add_column(name, overflow="fold")
+    table = new_table(title, ("Proto", "Local", "Remote", "State", "Owner", "Line"), expand=False)
     for conn in capture["connections"]:
-        state = conn["state"] or conn["state_raw"] or ""
-        if conn["state"] and conn["state_raw"] and conn["state_raw"] != state:
-            state = f"{state} ({conn['state_raw']})"
         table.add_row(
             conn["protocol"] + ("6" if conn["family"] == "ipv6" else ""),
             safe_text(endpoint_text(conn["local"])),
             safe_text(endpoint_text(conn["remote"])),
-            safe_text(state),
+            safe_text(state_text(conn)),
             safe_text(owner_text(conn)),
             str(conn["line"]),
         )
