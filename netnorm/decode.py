@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -101,6 +102,11 @@ class Decoded:
     detected: bool
 
 
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_GLUED = re.compile(r"[\u2e80-\U0010ffff][a-z]")
+
+
 def _score(text: str) -> int:
     """How much a decoding looks like netstat text in some language (higher is better).
 
@@ -108,21 +114,20 @@ def _score(text: str) -> int:
     symbols (box drawing, ``™``) against, so that the right code page wins even for a language
     no table knows: Korean bytes read as cp850 turn into box-drawing characters.
     """
-    score = sum(len(word) * 8 for word in _VOCABULARY if word in text)
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            if ord(ch) < 32 and ch not in "\r\n\t":
-                score -= 4
-        elif ch == "\ufffd":
+    # every occurrence counts: a word on every row (ABHÖREN) must outweigh the per-character
+    # evidence below however long the sample is
+    score = sum(text.count(word) * len(word) * 8 for word in _VOCABULARY)
+    score -= 4 * len(_CONTROL.findall(text))
+    # an ideograph running into a Latin word: Latin-1 bytes read as CJK
+    score -= 8 * len(_GLUED.findall(text))
+    for ch in _ASCII_RUNS.sub("", text):  # rows are ASCII: only the few other characters
+        if ch == "\ufffd":
             score -= 8
         elif 0xFF61 <= ord(ch) <= 0xFF9F:
             score -= 2  # half-width katakana: a double-byte code page misreading other bytes
         elif ch.isalpha():
-            following = text[i + 1 : i + 2]
             if ord(ch) < 0x2E80:
                 score += 1
-            elif following.isascii() and following.islower():
-                score -= 6  # an ideograph running into a Latin word: Latin-1 bytes read as CJK
             elif 0xAC00 <= ord(ch) <= 0xD7A3:
                 score += 3  # Hangul: only a Korean code page produces whole syllables
             else:

@@ -217,3 +217,13 @@ def test_unix_section_with_an_unknown_heading_is_found_by_its_header() -> None:
     assert [c.state.value if c.state else None for c in capture.connections] == ["ESTABLISHED"]
     assert [(u.state, u.path) for u in capture.unix_sockets] == [("HÖRT", "/run/systemd/private")]
     assert [(d.line, d.code) for d in capture.diagnostics] == [(4, "unknown-language")]
+
+
+def test_long_german_capture_stays_cp850() -> None:
+    # 0x99 ("Ö") before "R" is also a valid Korean syllable in cp949: with hundreds of rows the
+    # netstat words must still win
+    rows = _windows_text("de").split("\r\n")
+    text = "\r\n".join(rows[:4] + rows[4:] * 60)
+    (capture,) = netnorm.parse(_encode(text, "cp850"))
+    assert capture.encoding == "cp850"
+    assert {c.state_raw for c in capture.connections} >= {"ABHÖREN"}
