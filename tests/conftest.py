@@ -22,11 +22,6 @@ def sample_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-@pytest.fixture(scope="session")
-def samples() -> list[Path]:
-    return sample_files()
-
-
 @pytest.fixture
 def run() -> CliRunner:
     """A CLI runner; each test starts with no failed input remembered."""
