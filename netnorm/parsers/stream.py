@@ -396,16 +396,16 @@ class Reader:
 
         # rows of a platform not seen yet in this capture
         if allow_linux:
+            before = cap
             parsed = lx.parse_row(line, lineno, cap.linux_cols if cap else lx.Columns())
             if parsed is not None:
                 yield from self._row_capture(Platform.LINUX, lineno)
                 cap = self.capture
                 assert cap is not None
-                if cap.section != "inet":
-                    cap.section = "inet"
-                # re-parse with this capture's columns
-                parsed = lx.parse_row(line, lineno, cap.linux_cols)
-                assert parsed is not None
+                cap.section = "inet"
+                if cap is not before:  # a new capture: read the row with its columns
+                    parsed = lx.parse_row(line, lineno, cap.linux_cols)
+                    assert parsed is not None
                 self._linux_seen(cap, parsed[0])
                 yield CONNECTION, parsed[0], cap
                 if parsed[1] is not None:
