@@ -44,8 +44,28 @@ REST = atom(r"(?P<rest>.*)", "rest of line")
 LINUX_PROTO = atom(r"(?P<proto>(?:tcp|udpl|udp|raw|sctp)6?)", "Linux protocol")
 RECV_Q = atom(r"(?P<recv_q>[0-9]{1,20})", "Recv-Q")
 SEND_Q = atom(r"(?P<send_q>[0-9]{1,20})", "Send-Q")
-LOCAL = atom(r"(?P<local>[^\s]+)", "local address")
-REMOTE = atom(r"(?P<remote>[^\s]+)", "foreign address")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: A dotted quad in canonical form (no leading zeros), the commonest address by far.
+IPV4 = atom(rf"{_OCTET}(?:\.{_OCTET}){{3}}", "IPv4 address")
+#: A port number 0-65535 without leading zeros.
+PORT_NUMBER = atom(
+    r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)",
+    "port number",
+)
+
+
+def _address_field(name: str, label: str) -> pp.Regex:
+    """An address field: the whole text in ``name``; when it is ``IPv4:port`` (the common case),
+    also the two parts in ``name_ip4`` and ``name_port``, so the row needs no second parse."""
+    return atom(
+        rf"(?P<{name}>(?P<{name}_ip4>{IPV4.pattern}):(?P<{name}_port>{PORT_NUMBER.pattern})"
+        rf"(?=[ \t]|$)|[^\s]+)",
+        label,
+    )
+
+
+LOCAL = _address_field("local", "local address")
+REMOTE = _address_field("remote", "foreign address")
 
 #: ``-o`` timer suffix: keyword (translated), space, (seconds/retransmits/probes).
 TIMER_SUFFIX = compose(

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from netnorm.model.services import port_of
+from netnorm.parsers._atoms import IPV4
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -20,9 +21,46 @@ LINUX_FIELD_WIDTH = 23
 EndpointDict = dict[str, Any]
 
 
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 #: Dotted-quad IPv4 already in canonical form (no leading zeros): the common case, one C call.
-_is_plain_ipv4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}").fullmatch
+_is_plain_ipv4 = re.compile(str(IPV4.pattern)).fullmatch
+
+#: The JSON text of endpoint dicts, by the dict's identity (the parsers share one dict per
+#: distinct endpoint). Each entry holds its dict, so the id cannot be reused while it is here.
+ENDPOINT_JSON: dict[int, tuple[EndpointDict, str]] = {}
+#: Entries kept in each endpoint cache before it is emptied.
+CACHE_SIZE = 8192
+
+#: ``IPv4:port`` text to its shared endpoint dict (see ``ipv4_endpoint``).
+IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
+
+
+def ipv4_endpoint(text: str, address: str, port: str) -> EndpointDict:
+    """The endpoint of ``IPv4:port`` text that the row regex already split and checked.
+
+    The address is a canonical dotted quad and the port has no leading zeros, so the JSON is
+    written here from the text itself, with nothing to escape. Call it on a cache miss only:
+    look ``text`` up in ``IPV4_ENDPOINTS`` first.
+    """
+    ep: EndpointDict = {
+        "address": address,
+        "port": int(port),
+        "host": None,
+        "service": None,
+        "zone": None,
+        "truncated": False,
+        "scope": None,
+    }
+    if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
+        IPV4_ENDPOINTS.clear()
+    IPV4_ENDPOINTS[text] = ep
+    if len(ENDPOINT_JSON) >= CACHE_SIZE:
+        ENDPOINT_JSON.clear()
+    ENDPOINT_JSON[id(ep)] = (
+        ep,
+        f'{{"address":"{address}","port":{port},"host":null,"service":null,"zone":null,'
+        '"truncated":false,"scope":null}',
+    )
+    return ep
 
 
 @lru_cache(maxsize=16384)

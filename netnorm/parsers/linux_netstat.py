@@ -25,7 +25,12 @@ from netnorm.parsers._atoms import (
     UNIX_ROW,
     compose,
 )
-from netnorm.parsers.endpoints import LINUX_FIELD_WIDTH, linux_endpoint
+from netnorm.parsers.endpoints import (
+    IPV4_ENDPOINTS,
+    LINUX_FIELD_WIDTH,
+    ipv4_endpoint,
+    linux_endpoint,
+)
 from netnorm.parsers.row import (
     INODE,
     PID,
@@ -70,6 +75,7 @@ _row_match = ROW.re.match
 _timer_search = TIMER_SUFFIX.re.search
 _owner_match = OWNER.re.match
 _unix_match = UNIX_ROW.re.match
+_ipv4_endpoints = IPV4_ENDPOINTS
 
 
 @dataclass
@@ -186,17 +192,24 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
     m = _row_match(line)
     if m is None:
         return None
-    proto, recv_q, send_q, local, remote, rest = m.groups()
+    proto, recv_q, send_q, local, local_ip4, local_port, remote, remote_ip4, remote_port, rest = (
+        m.groups()
+    )
     six = proto[-1] == "6"
     base = proto[:-1] if six else proto
     wide = cols.wide
     if not wide and (len(local) > LINUX_FIELD_WIDTH or len(remote) > LINUX_FIELD_WIDTH):
         wide = cols.wide = True
+    # IPv4:port is never cut (21 characters at most), so its endpoint does not depend on -W
     row: Row = [
         _PROTOCOLS[base],
         "ipv6" if six else "ipv4",
-        linux_endpoint(local, wide),
-        linux_endpoint(remote, wide),
+        linux_endpoint(local, wide)
+        if local_ip4 is None
+        else _ipv4_endpoints.get(local) or ipv4_endpoint(local, local_ip4, local_port),
+        linux_endpoint(remote, wide)
+        if remote_ip4 is None
+        else _ipv4_endpoints.get(remote) or ipv4_endpoint(remote, remote_ip4, remote_port),
         None,
         None,
         None,

@@ -20,7 +20,7 @@ from netnorm.parsers._atoms import (
     atom,
     compose,
 )
-from netnorm.parsers.endpoints import windows_endpoint
+from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, windows_endpoint
 from netnorm.parsers.row import COMPONENTS, OWNER_NOTE, PROCESS, Row
 
 #: The state: words that are not all digits (an unknown language's phrase is kept whole).
@@ -48,6 +48,7 @@ ROW = compose(
 
 _row_match = ROW.re.match
 _owner_line_match = WINDOWS_OWNER_LINE.re.match
+_ipv4_endpoints = IPV4_ENDPOINTS
 
 
 @lru_cache(maxsize=8192)
@@ -83,13 +84,23 @@ def parse_row(line: str, lineno: int) -> Row | None:
     m = _row_match(line)
     if m is None:
         return None
-    proto, local, remote, state_raw, pid = m.groups()
-    local_ep, family = _local(local)
+    proto, local, local_ip4, local_port, remote, remote_ip4, remote_port, state_raw, pid = (
+        m.groups()
+    )
+    if local_ip4 is not None:
+        local_ep = _ipv4_endpoints.get(local) or ipv4_endpoint(local, local_ip4, local_port)
+        family: str | None = "ipv4"
+    else:
+        local_ep, family = _local(local)
+    if remote_ip4 is not None:
+        remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote, remote_ip4, remote_port)
+    else:
+        remote_ep = windows_endpoint(remote)
     return [
         "udp" if proto[0] in "Uu" else "tcp",
         family,
         local_ep,
-        windows_endpoint(remote),
+        remote_ep,
         None,
         None if state_raw is None else _state(state_raw)[0],
         state_raw,

@@ -13,6 +13,7 @@ import json
 from itertools import islice
 from typing import IO, Any
 
+from netnorm.parsers.endpoints import CACHE_SIZE, ENDPOINT_JSON
 from netnorm.parsers.row import Row, as_dict
 from netnorm.parsers.stream import CaptureState
 from netnorm.render.safe import csv_cell
@@ -20,8 +21,7 @@ from netnorm.render.safe import csv_cell
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _str = json.encoder.encode_basestring
 
-#: JSON text of endpoint dicts, by identity: the parsers share one dict per distinct endpoint.
-_ENDPOINT_JSON: dict[int, tuple[dict[str, Any], str]] = {}
+_ENDPOINT_JSON = ENDPOINT_JSON
 
 
 def _endpoint_json(ep: dict[str, Any]) -> str:
@@ -44,7 +44,7 @@ def _endpoint_json(ep: dict[str, Any]) -> str:
         f'"truncated":{"true" if ep["truncated"] else "false"},'
         f'"scope":{"null" if ep["scope"] is None else _str(ep["scope"])}}}'
     )
-    if len(_ENDPOINT_JSON) > 65536:
+    if len(_ENDPOINT_JSON) >= CACHE_SIZE:
         _ENDPOINT_JSON.clear()
     _ENDPOINT_JSON[id(ep)] = (ep, text)  # holding ep keeps its id from being reused
     return text
