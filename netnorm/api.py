@@ -73,27 +73,46 @@ def iter_items(
     host: str | None = None,
     encoding: str | None = None,
     name: str | None = None,
+    parts: int = 1,
 ) -> tuple[Decoded, Iterator[Item]]:
     """Stream the raw reader items of one source (see ``netnorm.parsers.stream.Reader``).
+
+    With ``parts`` above 1, a large file is read in that many parts at once by worker
+    processes (see ``netnorm.parallel``); their connections then come as ``Event.RENDERED``
+    items of JSONL text, so this is for JSONL output only.
 
     Returns:
         How the input was decoded, and the items. Iterating them raises ``FormatError`` at the
         end when the input held no netstat output at all (naming its first line).
     """
-    stream, display, owned = open_source(source, name)
-    try:
-        decoded, lines = open_lines(stream, display, encoding)
-    except BaseException:
-        if owned:
-            stream.close()
-        raise
-    reader = Reader(display, _platform(platform), host)
+    forced = _platform(platform)
+    split = None
+    if parts > 1 and isinstance(source, (str, os.PathLike)) and os.path.isfile(source):
+        from netnorm.parallel import split_items
+
+        display = name or str(source)
+        split = split_items(
+            os.fspath(source), parts, source=display, platform=forced, host=host, encoding=encoding
+        )
+    if split is not None:
+        decoded, all_items = split
+        stream = None
+        owned = False
+    else:
+        stream, display, owned = open_source(source, name)
+        try:
+            decoded, lines = open_lines(stream, display, encoding)
+        except BaseException:
+            if owned:
+                stream.close()
+            raise
+        all_items = Reader(display, forced, host).read(lines)
 
     def items() -> Iterator[Item]:
         found = False
         first_line = None
         try:
-            for item in reader.read(lines):
+            for item in all_items:
                 kind, payload, cap = item
                 if kind == Event.CAPTURE:
                     found = True
@@ -105,7 +124,7 @@ def iter_items(
         except OSError as exc:
             raise InputError(exc.strerror or "read failed", display) from None
         finally:
-            if owned:
+            if owned and stream is not None:
                 stream.close()
         if not found:
             raise FormatError("no netstat output found", display, first_line)

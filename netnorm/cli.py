@@ -239,6 +239,17 @@ def parse(
         bool, typer.Option("--strict", help="Exit 2 if any line was not recognised.")
     ] = False,
     quiet: QuietOpt = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes that read one large file (4 MB and more) in parts for JSONL "
+            "output; the output is the same. Default: the CPU count.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Normalize netstat captures into one schema and print them.
 
@@ -269,8 +280,9 @@ def parse(
     for path in expand(paths or []):
         name = _name(path)
         try:
+            parts = (jobs or os.cpu_count() or 1) if jsonl is not None else 1
             decoded, items = iter_items(
-                _source(path), plat, host=host, encoding=encoding, name=name
+                _source(path), plat, host=host, encoding=encoding, name=name, parts=parts
             )
             conns: list[Any] = []
             unix: list[dict[str, Any]] = []
@@ -283,6 +295,9 @@ def parse(
                         csvw.connection(payload, cap)
                     else:
                         conns.append(payload)
+                elif kind == Event.RENDERED:
+                    assert jsonl is not None and cap is not None  # only asked for with JSONL
+                    jsonl.rendered(payload, cap)
                 elif kind == Event.UNIX:
                     if jsonw is not None or chosen is ParseFormat.table:
                         unix.append(payload)

@@ -231,12 +231,45 @@ def open_lines(
     return decoded, _numbered(text)
 
 
+class _Range(io.RawIOBase):
+    """A raw stream over ``size`` bytes of another stream, from its current position."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._stream = stream
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(min(len(buffer), self._left))
+        n = len(data)
+        buffer[:n] = data
+        self._left -= n
+        return n
+
+
+def range_lines(
+    stream: BinaryIO, encoding: str, start: int, stop: int | None, first_line: int
+) -> Iterator[tuple[int, str]]:
+    """Numbered lines of the bytes ``start:stop`` of a seekable stream.
+
+    ``start`` must be the start of a line, and ``first_line`` its number; the encoding must be
+    one in which a line break byte is never part of another character (not UTF-16).
+    """
+    stream.seek(start)
+    size = (stop - start) if stop is not None else 1 << 62
+    raw = io.BufferedReader(_Range(stream, size), buffer_size=SAMPLE_SIZE)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
+    return _numbered(text, first_line)
+
+
 #: Characters decoded per read; lines are split in bulk, which is much faster than readline.
 CHUNK = 1 << 20
 
 
-def _numbered(text: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
-    lineno = 0
+def _numbered(text: io.TextIOWrapper, first: int = 1) -> Iterator[tuple[int, str]]:
+    lineno = first - 1
     carry = ""
     long_line = False  # carry holds the start of an over-long line; drop the rest of it
     read = text.read

@@ -145,6 +145,8 @@ class Event:
     UNIX = "unix"
     DIAGNOSTIC = "diagnostic"
     CAPTURE = "capture"
+    #: Connections already serialised as JSONL text by a worker (``netnorm.parallel`` only).
+    RENDERED = "rendered"
 
 
 Item = tuple[str, Any, CaptureState | None]
@@ -251,8 +253,14 @@ class Reader:
 
     # -- the line loop ---------------------------------------------------------------------
 
-    def read(self, lines: Iterable[tuple[int, str]]) -> Iterator[Item]:
-        """Yield items for every line; see the class docstring."""
+    def read(self, lines: Iterable[tuple[int, str]], *, finish: bool = True) -> Iterator[Item]:
+        """Yield items for every line; see the class docstring.
+
+        Args:
+            lines: numbered lines.
+            finish: end the input here (see ``finish``). With ``False`` the reader keeps its
+                state, and a later ``read`` continues where this one stopped.
+        """
         linux_row = lx.parse_row
         windows_row = win.parse_row
         linux_seen = self._linux_seen
@@ -307,10 +315,47 @@ class Reader:
                             self._mark(lineno)
                             continue
             yield from self._slow_line(line, lineno, allow_linux, allow_windows)
+        if finish:
+            yield from self.finish()
+
+    def finish(self) -> Iterator[Item]:
+        """End the input: report a held-back line, then the pending row and the last capture."""
         if self.deferred is not None:
             yield from self._resolve_deferred(None)
         yield from self._finish()
         self.preamble = []  # no capture started: these were reported as they were found
+
+    def flush(self) -> Iterator[Item]:
+        """Yield the pending Windows row, whose owner lines are known to be complete."""
+        yield from self._flush()
+
+    def signature(self) -> tuple[Any, ...] | None:
+        """What decides how the next row line is read, or ``None`` when the reader is not
+        between rows of a table (no capture, a held-back line, an open warning).
+
+        Two readers with the same signature read the same lines into the same records, apart
+        from capture numbers and the counters behind ``CaptureState.options``.
+        """
+        cap = self.capture
+        if cap is None or self.deferred is not None or self.warning_open or self.preamble:
+            return None
+        cols = cap.linux_cols
+        return (
+            cap.platform,
+            cap.section,
+            cap.expect_header,
+            cap.rows > 0,
+            cols.user,
+            cols.owner,
+            cols.context,
+            cols.timer,
+            cols.wide,
+            cap.windows_pid,
+            cap.unix_owner,
+            cap.unix_context,
+            cap.host,
+            self.forced,
+        )
 
     def _leftover(self, leftover: str, line: str, lineno: int) -> Iterator[Item]:
         yield from self._diagnose(

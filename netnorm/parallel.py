@@ -1,0 +1,426 @@
+"""Read one large file on several cores at once, for JSONL output.
+
+The file is cut at row lines into parts. The first part is read here. Each other part is read
+by a worker process that starts with a guess of the reader's state at its first line: the
+platform and columns of the first table in the file. The worker writes its connections as JSONL
+text to a temporary file.
+
+When the part before a worker's has been read, its guess is checked against the real state
+(``Reader.signature``). If it holds, the worker's output is used as it is. If not (a later table
+with other columns, a section change, an unfinished warning), the rest of the file is read here,
+line after line. Either way the output is what one pass over the file gives:
+``tests/test_parallel.py`` checks this on every sample cut at every line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from itertools import chain, islice
+from typing import IO, Any
+
+from netnorm.decode import SAMPLE_SIZE, Decoded, detect_encoding, range_lines
+from netnorm.model.enums import Platform
+from netnorm.parsers import linux_netstat as lx
+from netnorm.parsers import windows_netstat as win
+from netnorm.parsers.stream import MAX_DIAGNOSTICS, CaptureState, Event, Item, Reader
+
+#: Files smaller than this are read in one pass: starting a worker costs more than it saves.
+MIN_SIZE = 4 << 20
+#: How far past each cut point a row line is looked for.
+WINDOW = 256 << 10
+
+#: Codecs whose decoder carries state from one line to the next, or whose line breaks are not
+#: the bytes ``\r`` and ``\n``: a part cannot start in the middle of such a file.
+_STATEFUL = ("utf-16", "utf-32", "utf-7", "iso2022", "hz")
+
+
+def splittable(encoding: str) -> bool:
+    """True when a file in this encoding can be decoded from the start of any line."""
+    try:
+        name = codecs.lookup(encoding).name
+        breaks = "\r\n".encode(encoding)
+    except (LookupError, UnicodeError):
+        return False
+    return breaks == b"\r\n" and not name.replace("_", "-").startswith(_STATEFUL)
+
+
+def can_fork() -> bool:
+    """Workers are forked: they share the loaded modules and start in a few milliseconds."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@dataclass
+class Seed:
+    """The guessed state at a cut: what the first table of the file said about its rows."""
+
+    platform: Platform
+    cols: lx.Columns
+    windows_pid: bool | None
+    locale: str | None
+
+    def reader(self, source: str, platform: Platform | None, host: str | None, line: int) -> Reader:
+        """A reader in the middle of such a table, in capture 0."""
+        reader = Reader(source, platform, host)
+        cap = CaptureState(source, 0, line, platform=self.platform, host=host, locale=self.locale)
+        cap.linux_cols = replace(self.cols)
+        cap.windows_pid = self.windows_pid
+        cap.rows = 1
+        reader.capture = cap
+        return reader
+
+
+def guess(head: bytes, encoding: str, platform: Platform | None) -> Seed | None:
+    """Read the head of the file and keep the state after its last Internet row."""
+    text = head[: head.rfind(b"\n") + 1].decode(encoding, errors="replace")
+    reader = Reader("", platform)
+    seed = None
+    for kind, _payload, cap in reader.read(enumerate(text.splitlines(), 1)):
+        if kind == Event.CONNECTION and cap is not None and cap.platform is not None:
+            seed = Seed(cap.platform, replace(cap.linux_cols), cap.windows_pid, cap.locale)
+    return seed
+
+
+def _is_row_text(text: str, platform: Platform) -> bool:
+    if platform is Platform.WINDOWS:
+        return win.parse_row(text, 0) is not None
+    return lx.parse_row(text, 0, lx.Columns()) is not None
+
+
+def _is_row(line: bytes, encoding: str, platform: Platform) -> bool:
+    return _is_row_text(line.rstrip(b"\r").decode(encoding, errors="replace"), platform)
+
+
+def plan(
+    stream: IO[bytes], size: int, encoding: str, parts: int, platform: Platform
+) -> list[tuple[int, int]]:
+    """Find where the parts start: ``(byte offset, line number)`` of a row line near each
+    ``size * k / parts``, after a line that is a row too. An empty list means no cut."""
+    cuts: list[int] = []
+    for k in range(1, parts):
+        target = size * k // parts
+        if cuts and target <= cuts[-1]:
+            continue
+        stream.seek(target)
+        window = stream.read(WINDOW)
+        start = window.find(b"\n") + 1
+        previous_row = False
+        while start > 0:
+            end = window.find(b"\n", start)
+            if end < 0:
+                break
+            row = _is_row(window[start:end], encoding, platform)
+            if row and previous_row:
+                cuts.append(target + start)
+                break
+            previous_row = row
+            start = end + 1
+    if not cuts:
+        return []
+    # line numbers: count the breaks before each cut; a lone \r is a break for the decoder
+    # too, and files with them are read in one pass rather than counted twice as carefully
+    stream.seek(0)
+    result: list[tuple[int, int]] = []
+    lines = 0
+    position = 0
+    for cut in cuts:
+        while position < cut:
+            chunk = stream.read(min(1 << 20, cut - position))
+            if not chunk:
+                return []
+            if chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r"):
+                return []
+            if chunk.endswith(b"\r"):
+                return []  # a \r\n cut in two by the chunk size: rare, not worth the care
+            lines += chunk.count(b"\n")
+            position += len(chunk)
+        result.append((cut, lines + 1))
+    return result
+
+
+@dataclass
+class Part:
+    """One worker: the part of the file it reads and what it sends back."""
+
+    offset: int
+    line: int
+    stop: int | None
+    out: IO[str]
+    process: Any = None
+    receive: Any = None
+    result: dict[str, Any] | None = field(default=None)
+
+    def wait(self) -> dict[str, Any] | None:
+        """The worker's result, or ``None`` when it failed."""
+        try:
+            result = self.receive.recv()
+        except (EOFError, OSError):
+            result = None
+        self.process.join()
+        return result if isinstance(result, dict) and "error" not in result else None
+
+    def stop_worker(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+        if self.process is not None:
+            self.process.join()
+        self.out.close()
+
+
+def _work(
+    part: Part,
+    path: str,
+    encoding: str,
+    seed: Seed,
+    source: str,
+    platform: Platform | None,
+    host: str | None,
+    send: Any,
+) -> None:
+    """In the worker: read the part, write its rows as JSON text, send back the rest."""
+    from netnorm.render.records import connection_json
+
+    try:
+        reader = seed.reader(source, platform, host, part.line)
+        signature = reader.signature()
+        events: list[tuple[str, Any, int | None, Platform | None]] = []
+        out = part.out
+        batch: list[str] = []
+        run_cap: CaptureState | None = None
+        run_platform: Platform | None = None
+        run = 0
+        with open(path, "rb") as stream:
+            lines = range_lines(stream, encoding, part.offset, part.stop, part.line)
+            # a row first ends the row before the cut, whatever owner lines it had
+            head: list[tuple[int, str]] = []
+            for numbered in lines:
+                head.append(numbered)
+                if numbered[1] and not numbered[1].isspace():
+                    break
+            starts_with_row = bool(head) and _is_row_text(head[-1][1], seed.platform)
+            for kind, payload, cap in reader.read(chain(head, lines), finish=False):
+                if kind == Event.CONNECTION:
+                    assert cap is not None
+                    if cap is not run_cap or cap.platform is not run_platform:
+                        if run:
+                            events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
+                        run_cap, run_platform, run = cap, cap.platform, 0
+                    batch.append(connection_json(payload) + "\n")
+                    run += 1
+                    if len(batch) >= 4096:
+                        out.write("".join(batch))
+                        batch = []
+                    continue
+                if run:
+                    events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
+                    run_cap, run = None, 0
+                index = cap.index if cap is not None else None
+                if kind == Event.CAPTURE:
+                    events.append((kind, _capture_copy(payload), index, None))
+                else:
+                    events.append((kind, payload, index, None))
+        if run:
+            events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
+        out.write("".join(batch))
+        out.flush()
+        first = reader.capture if reader.capture is not None and reader.capture.index == 0 else None
+        send.send(
+            {
+                "signature": signature,
+                "starts_with_row": starts_with_row,
+                "events": events,
+                "state": _state(reader),
+                "seed_diagnostics": None if first is None else len(first.diagnostics),
+            }
+        )
+    except BaseException as exc:  # the parent reads this part itself
+        send.send({"error": repr(exc)})
+    finally:
+        send.close()
+
+
+def _capture_copy(cap: CaptureState) -> CaptureState:
+    return replace(cap, protocols=set(cap.protocols), diagnostics=list(cap.diagnostics))
+
+
+def _state(reader: Reader) -> dict[str, Any]:
+    return {
+        "capture": reader.capture,
+        "count": reader.count,
+        "preamble": reader.preamble,
+        "pending": reader.pending,
+        "warning_open": reader.warning_open,
+        "warning_lines": reader.warning_lines,
+        "deferred": reader.deferred,
+    }
+
+
+def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
+    """The reader as the worker left it, with its capture numbers moved up by ``base``."""
+    reader = Reader(previous.source, previous.forced, previous.host)
+    cap: CaptureState | None = state["capture"]
+    if cap is not None:
+        if cap.index == 0 and previous.capture is not None:
+            cap.diagnostics[:0] = previous.capture.diagnostics
+        cap.index += base
+    reader.capture = cap
+    reader.count = state["count"] + base
+    reader.preamble = state["preamble"]
+    reader.pending = state["pending"]
+    reader.warning_open = state["warning_open"]
+    reader.warning_lines = state["warning_lines"]
+    reader.deferred = state["deferred"]
+    return reader
+
+
+def split_items(
+    path: str,
+    parts: int,
+    *,
+    source: str,
+    platform: Platform | None = None,
+    host: str | None = None,
+    encoding: str | None = None,
+) -> tuple[Decoded, Iterator[Item]] | None:
+    """Reader items for one file read in ``parts`` parts at once, or ``None`` when the file is
+    small, not seekable, in an encoding that cannot be cut, or has no table to guess from.
+
+    Connections of the workers' parts come as ``Event.RENDERED`` items: an iterator of JSON
+    texts (see ``JsonlWriter.rendered``). ``Event.CAPTURE`` items of a capture that spans parts
+    hold the counters of its last part only; use this for JSONL output, not for capture
+    summaries.
+    """
+    if parts < 2 or not can_fork():
+        return None
+    try:
+        size = os.path.getsize(path)
+        if size < MIN_SIZE or not os.path.isfile(path):
+            return None
+        with open(path, "rb") as stream:
+            head = stream.read(SAMPLE_SIZE)
+            decoded = Decoded(encoding, False) if encoding else Decoded(detect_encoding(head), True)
+            if not splittable(decoded.encoding):
+                return None
+            seed = guess(head, decoded.encoding, platform)
+            if seed is None:
+                return None
+            cuts = plan(stream, size, decoded.encoding, parts, seed.platform)
+    except OSError:
+        return None
+    if not cuts:
+        return None
+    return decoded, _items(path, cuts, decoded.encoding, seed, source, platform, host)
+
+
+class _Mailbox:
+    """A pipe and a process that are not there: the part is read before anything waits."""
+
+    def __init__(self) -> None:
+        self.message: bytes | None = None
+
+    def send(self, obj: Any) -> None:
+        self.message = pickle.dumps(obj)  # what a pipe does to it
+
+    def recv(self) -> Any:
+        if self.message is None:
+            raise EOFError
+        return pickle.loads(self.message)
+
+    def close(self) -> None:
+        pass
+
+    def join(self) -> None:
+        pass
+
+    def is_alive(self) -> bool:
+        return False
+
+
+def _items(
+    path: str,
+    cuts: list[tuple[int, int]],
+    encoding: str,
+    seed: Seed,
+    source: str,
+    platform: Platform | None,
+    host: str | None,
+    *,
+    inline: bool = False,
+) -> Iterator[Item]:
+    """The items of the whole file; ``inline`` reads the parts one after the other in this
+    process, for tests."""
+    context = multiprocessing.get_context("fork")
+    workers: list[Part] = []
+    for k, (offset, line) in enumerate(cuts):
+        stop = cuts[k + 1][0] if k + 1 < len(cuts) else None
+        out = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by stop_worker)
+        part = Part(offset, line, stop, out)
+        args = (part, path, encoding, seed, source, platform, host)
+        if inline:
+            part.receive = part.process = _Mailbox()
+            _work(*args, part.receive)
+        else:
+            receive, send = context.Pipe(duplex=False)
+            part.receive = receive
+            part.process = context.Process(target=_work, args=(*args, send), daemon=True)
+            part.process.start()
+            send.close()
+        workers.append(part)
+    reader = Reader(source, platform, host)
+    try:
+        with open(path, "rb") as stream:
+            yield from reader.read(range_lines(stream, encoding, 0, cuts[0][0], 1), finish=False)
+            for part in workers:
+                result = part.wait()
+                if not _fits(reader, result):
+                    lines = range_lines(stream, encoding, part.offset, None, part.line)
+                    yield from reader.read(lines)
+                    return
+                assert result is not None and reader.capture is not None
+                yield from reader.flush()
+                base = reader.capture.index
+                yield from _replay(result["events"], part.out, base, reader)
+                reader = _restore(result["state"], base, reader)
+            yield from reader.finish()
+    finally:
+        for part in workers:
+            part.stop_worker()
+
+
+def _fits(reader: Reader, result: dict[str, Any] | None) -> bool:
+    """True when the worker's guess was the real state at its first line."""
+    if result is None or reader.capture is None:
+        return False
+    if reader.signature() is None or reader.signature() != result["signature"]:
+        return False
+    if reader.pending is not None and not result["starts_with_row"]:
+        return False  # owner lines of the pending row may follow the cut
+    cap = reader.capture
+    seeded = result["seed_diagnostics"] or 0
+    return not cap.dropped_diagnostics and len(cap.diagnostics) + seeded <= MAX_DIAGNOSTICS
+
+
+def _replay(
+    events: list[tuple[str, Any, int | None, Platform | None]],
+    out: IO[str],
+    base: int,
+    reader: Reader,
+) -> Iterator[Item]:
+    out.seek(0)
+    source, host = reader.source, reader.host
+    for kind, payload, index, run_platform in events:
+        cap = None
+        if index is not None:
+            cap = CaptureState(source, index + base, 0, platform=run_platform, host=host)
+        if kind == Event.RENDERED:
+            yield kind, islice(out, payload), cap
+        elif kind == Event.CAPTURE:
+            payload.index += base
+            yield kind, payload, payload
+        else:
+            yield kind, payload, cap

@@ -1,0 +1,117 @@
+"""Reading one file in parts gives exactly what one pass gives (``netnorm.parallel``)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from netnorm import parallel
+from netnorm.api import iter_items
+from netnorm.cli import app
+from netnorm.decode import SAMPLE_SIZE, detect_encoding
+from netnorm.parsers.stream import Event
+from netnorm.render.records import JsonlWriter
+
+SAMPLES = Path(__file__).parent / "samples"
+FILES = sorted(p for p in SAMPLES.rglob("*.txt"))
+
+
+def _output(items: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The JSONL text and the diagnostics of a run, as the CLI would print them."""
+    out = io.StringIO()
+    writer = JsonlWriter(out)
+    diagnostics = []
+    for kind, payload, cap in items:
+        if kind == Event.CONNECTION:
+            writer.connection(payload, cap)
+        elif kind == Event.RENDERED:
+            writer.rendered(payload, cap)
+        elif kind == Event.DIAGNOSTIC:
+            diagnostics.append(payload)
+    writer.flush()
+    return out.getvalue(), diagnostics
+
+
+def _line_starts(data: bytes) -> list[tuple[int, int]]:
+    """``(offset, line number)`` of every line but the first."""
+    starts = []
+    offset = data.find(b"\n")
+    line = 2
+    while 0 <= offset < len(data) - 1:
+        starts.append((offset + 1, line))
+        offset = data.find(b"\n", offset + 1)
+        line += 1
+    return starts
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for path in FILES:
+        data = path.read_bytes()
+        encoding = detect_encoding(data[:SAMPLE_SIZE])
+        if not parallel.splittable(encoding) or data.count(b"\r") != data.count(b"\r\n"):
+            continue
+        cases.append(pytest.param(path, encoding, id=path.stem))
+    return cases
+
+
+@pytest.mark.parametrize(("path", "encoding"), _cases())
+def test_every_cut_gives_the_single_pass_output(path: Path, encoding: str) -> None:
+    """Cut at every line (one cut, then two), whatever the line is: guessed right or wrong, the
+    rows, their numbers and captures, and the diagnostics are the single pass's."""
+    name = str(path)
+    expected = _output(iter_items(path, name=name)[1])
+    data = path.read_bytes()
+    seed = parallel.guess(data[:SAMPLE_SIZE], encoding, None)
+    if seed is None:
+        pytest.skip("no table to guess from: such a file is always read in one pass")
+    starts = _line_starts(data)
+    cut_sets = [[start] for start in starts]
+    cut_sets += [[a, b] for a, b in zip(starts[::3], starts[2::3], strict=False)]
+    for cuts in cut_sets:
+        items = parallel._items(str(path), cuts, encoding, seed, name, None, None, inline=True)
+        assert _output(items) == expected, f"cut at lines {[line for _, line in cuts]}"
+
+
+def test_a_guess_that_fails_falls_back(tmp_path: Path) -> None:
+    """A second table with other columns after the cut: the worker's guess (the first table's
+    columns) is wrong, and its part is read again with the right ones."""
+    first = (SAMPLES / "linux" / "anp--server.txt").read_bytes()
+    second = (SAMPLES / "linux" / "neopa--timers.txt").read_bytes()
+    path = tmp_path / "two.txt"
+    path.write_bytes(first + second)
+    name = str(path)
+    expected = _output(iter_items(path, name=name)[1])
+    data = path.read_bytes()
+    seed = parallel.guess(first, "utf-8", None)  # as if the first table filled the head
+    assert seed is not None and not seed.cols.timer
+    cut = len(first) + second.index(b"\ntcp") + 1
+    line = data[:cut].count(b"\n") + 1
+    items = parallel._items(name, [(cut, line)], "utf-8", seed, name, None, None, inline=True)
+    assert _output(items) == expected
+    assert '"kind":"keepalive"' in expected[0]
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="workers are forked; not on this platform")
+def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None:
+    """Over 4 MB, ``netnorm parse -j 2`` forks a worker, and prints what ``-j 1`` prints."""
+    windows = (SAMPLES / "windows" / "anob--owners.txt").read_bytes()
+    linux = (SAMPLES / "linux" / "anp--server.txt").read_bytes()
+    path = tmp_path / "big.txt"
+    with path.open("wb") as f:
+        while f.tell() < parallel.MIN_SIZE + 200_000:
+            f.write(windows)
+            f.write(linux)
+    data = path.read_bytes()
+    assert parallel.plan(io.BytesIO(data), len(data), "utf-8", 2, parallel.Platform.WINDOWS)
+    one = run.invoke(app, ["parse", "-j", "1", "--format", "jsonl", str(path)])
+    two = run.invoke(app, ["parse", "-j", "2", "--format", "jsonl", str(path)])
+    assert one.exit_code == two.exit_code == 0
+    assert two.stdout == one.stdout
+    assert two.stdout.count("\n") > 10_000
+    assert sys.modules.get("netnorm.parallel") is parallel
