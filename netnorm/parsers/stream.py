@@ -10,8 +10,9 @@ structural line, or a diagnostic with its line number. Nothing is dropped silent
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 from netnorm.decode import MAX_LINE
@@ -261,19 +262,27 @@ class Reader:
             finish: end the input here (see ``finish``). With ``False`` the reader keeps its
                 state, and a later ``read`` continues where this one stopped.
         """
-        linux_row = lx.parse_row
-        windows_row = win.parse_row
-        linux_seen = self._linux_seen
-        windows_seen = self._windows_seen
-        attach_owner = win.attach_owner_line
         forced = self.forced
         allow_linux = forced is not Platform.WINDOWS
         allow_windows = forced is not Platform.LINUX
-        for lineno, line in lines:
+        it = iter(lines)
+        for lineno, line in it:
             if not line or line.isspace():
                 continue
             if self.deferred is not None:
                 yield from self._resolve_deferred(line)
+            cap = self.capture
+            if cap is not None and cap.section == "inet" and len(line) <= MAX_LINE:
+                # the hot path: rows of the platform this capture already has
+                if cap.platform is Platform.WINDOWS:
+                    stopped = yield from self._windows_table(it, cap, lineno, line)
+                elif cap.platform is Platform.LINUX:
+                    stopped = yield from self._linux_table(it, cap, lineno, line)
+                else:
+                    stopped = lineno, line
+                if stopped is None:
+                    break
+                lineno, line = stopped
             if len(line) > MAX_LINE:
                 yield from self._flush()
                 yield from self._diagnose(
@@ -284,39 +293,71 @@ class Reader:
                     line[:200],
                 )
                 continue
-            cap = self.capture
-            if cap is not None and cap.section == "inet":
-                # the hot path: a row of the platform this capture already has
-                if cap.platform is Platform.LINUX:
-                    parsed = linux_row(line, lineno, cap.linux_cols)
-                    if parsed is not None:
-                        if self.pending is not None:
-                            yield from self._flush()
-                        row, leftover = parsed
-                        linux_seen(cap, row)
-                        yield CONNECTION, row, cap
-                        if leftover is not None:
-                            yield from self._leftover(leftover, line, lineno)
-                        continue
-                elif cap.platform is Platform.WINDOWS:
-                    wrow = windows_row(line, lineno)
-                    if wrow is not None:
-                        pending = self.pending
-                        if pending is not None:
-                            self.pending = None
-                            yield CONNECTION, pending, cap
-                        windows_seen(cap, wrow)
-                        self.pending = wrow
-                        continue
-                    if self.pending is not None:
-                        kind = attach_owner(self.pending, line)
-                        if kind is not None:
-                            self._owner_seen(cap, kind, lineno)
-                            self._mark(lineno)
-                            continue
             yield from self._slow_line(line, lineno, allow_linux, allow_windows)
         if finish:
             yield from self.finish()
+
+    def _windows_table(
+        self, it: Iterator[tuple[int, str]], cap: CaptureState, first: int, first_line: str
+    ) -> Generator[Item, None, tuple[int, str] | None]:
+        """Read Windows rows and their owner lines from line ``first`` on.
+
+        Returns:
+            The first non-blank line that is neither (or is too long), for the slow path;
+            ``None`` at the end of the input.
+        """
+        parse = win.parse_row
+        attach = win.attach_owner_line
+        seen = self._windows_seen
+        owner_seen = self._owner_seen
+        structural = self.structural
+        for lineno, line in chain(((first, first_line),), it):
+            if len(line) > MAX_LINE:
+                return lineno, line
+            # an [image] line is never a row: skip the row regex for the commonest owner line
+            row = parse(line, lineno) if line[:2] != " [" else None
+            if row is not None:
+                pending = self.pending
+                if pending is not None:
+                    self.pending = None
+                    yield CONNECTION, pending, cap
+                seen(cap, row)
+                self.pending = row
+                continue
+            pending = self.pending
+            kind = attach(pending, line) if pending is not None else None
+            if kind is not None:
+                owner_seen(cap, kind, lineno)
+                if structural is not None:
+                    structural.append(lineno)
+                continue
+            if line and not line.isspace():
+                return lineno, line
+        return None
+
+    def _linux_table(
+        self, it: Iterator[tuple[int, str]], cap: CaptureState, first: int, first_line: str
+    ) -> Generator[Item, None, tuple[int, str] | None]:
+        """Read net-tools Internet rows from line ``first`` on; returns like ``_windows_table``."""
+        parse = lx.parse_row
+        seen = self._linux_seen
+        cols = cap.linux_cols
+        for lineno, line in chain(((first, first_line),), it):
+            if len(line) > MAX_LINE:
+                return lineno, line
+            parsed = parse(line, lineno, cols)
+            if parsed is not None:
+                if self.pending is not None:
+                    yield from self._flush()
+                row, leftover = parsed
+                seen(cap, row)
+                yield CONNECTION, row, cap
+                if leftover is not None:
+                    yield from self._leftover(leftover, line, lineno)
+                continue
+            if line and not line.isspace():
+                return lineno, line
+        return None
 
     def finish(self) -> Iterator[Item]:
         """End the input: report a held-back line, then the pending row and the last capture."""

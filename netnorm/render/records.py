@@ -111,7 +111,7 @@ def connection_json(row: Row) -> str:
         owner = (
             f',"process":{"null" if process is None else _str(process)},'
             f'"process_truncated":{"true" if process_truncated else "false"},'
-            f'"components":{_dumps(list(components)) if components else "[]"},'
+            f'"components":[{",".join(map(_str, components))}],'
             f'"owner_note":{"null" if owner_note is None else _str(owner_note)}'
         )
     if user is None and inode is None and context is None and timer is None:
