@@ -173,7 +173,7 @@ def iter_capture_dicts(
     unix: list[dict[str, Any]] = []
     for kind, payload, _cap in items:
         if kind == Event.CONNECTION:
-            conns.append(payload)
+            conns.extend(payload)
         elif kind == Event.UNIX:
             unix.append(payload)
         elif kind == Event.CAPTURE:
@@ -228,7 +228,8 @@ def iter_connections(
     _, items = iter_items(source, platform, host=host, encoding=encoding)
     for kind, payload, _cap in items:
         if kind == Event.CONNECTION:
-            yield Connection.model_validate(as_dict(payload))
+            for row in payload:
+                yield Connection.model_validate(as_dict(row))
 
 
 def analyze(

@@ -290,11 +290,12 @@ def parse(
                 if kind == Event.CONNECTION:
                     assert cap is not None  # rows always belong to a capture
                     if jsonl is not None:
-                        jsonl.connection(payload, cap)
+                        jsonl.connections(payload, cap)
                     elif csvw is not None:
-                        csvw.connection(payload, cap)
+                        for row in payload:
+                            csvw.connection(row, cap)
                     else:
-                        conns.append(payload)
+                        conns.extend(payload)
                 elif kind == Event.RENDERED:
                     assert jsonl is not None and cap is not None  # only asked for with JSONL
                     jsonl.rendered(payload, cap)

@@ -210,8 +210,8 @@ def _work(
                         if run:
                             events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
                         run_cap, run_platform, run = cap, cap.platform, 0
-                    batch.append(connection_json(payload) + "\n")
-                    run += 1
+                    batch += [connection_json(row) + "\n" for row in payload]
+                    run += len(payload)
                     if len(batch) >= 4096:
                         out.write("".join(batch))
                         batch = []

@@ -22,8 +22,10 @@ def account(data: bytes) -> tuple[set[int], dict[str, set[int]]]:
     reader.structural = []
     seen: dict[str, set[int]] = {"records": set(), "structural": set(), "diagnostics": set()}
     for kind, payload, _cap in reader.read(iter(numbered)):
-        if kind in (Event.CONNECTION, Event.UNIX):
-            seen["records"].add(payload[-1] if isinstance(payload, list) else payload["line"])
+        if kind == Event.CONNECTION:
+            seen["records"].update(row[-1] for row in payload)
+        elif kind == Event.UNIX:
+            seen["records"].add(payload["line"])
         elif kind == Event.DIAGNOSTIC and payload["line"] is not None:
             seen["diagnostics"].add(payload["line"])
     seen["structural"] = set(reader.structural)

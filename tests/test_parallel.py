@@ -28,7 +28,7 @@ def _output(items: Any) -> tuple[str, list[dict[str, Any]]]:
     diagnostics = []
     for kind, payload, cap in items:
         if kind == Event.CONNECTION:
-            writer.connection(payload, cap)
+            writer.connections(payload, cap)
         elif kind == Event.RENDERED:
             writer.rendered(payload, cap)
         elif kind == Event.DIAGNOSTIC:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from netnorm.model.services import port_of
-from netnorm.parsers._atoms import IPV4
+from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -34,13 +34,19 @@ CACHE_SIZE = 8192
 IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
 
-def ipv4_endpoint(text: str, address: str, port: str) -> EndpointDict:
-    """The endpoint of ``IPv4:port`` text that the row regex already split and checked.
+_ipv4_endpoint_match = IPV4_ENDPOINT.re.fullmatch
 
-    The address is a canonical dotted quad and the port has no leading zeros, so the JSON is
-    written here from the text itself, with nothing to escape. Call it on a cache miss only:
-    look ``text`` up in ``IPV4_ENDPOINTS`` first.
+
+def ipv4_endpoint(text: str) -> EndpointDict | None:
+    """The endpoint of ``IPv4:port`` text with both parts canonical, or ``None`` for any other
+    text. Call it on a cache miss only: look ``text`` up in ``IPV4_ENDPOINTS`` first.
+
+    Such text needs no escaping, so its JSON is written here, once.
     """
+    m = _ipv4_endpoint_match(text)
+    if m is None:
+        return None
+    address, port = m.groups()
     ep: EndpointDict = {
         "address": address,
         "port": int(port),
@@ -63,7 +69,6 @@ def ipv4_endpoint(text: str, address: str, port: str) -> EndpointDict:
     return ep
 
 
-@lru_cache(maxsize=16384)
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     """Split an address into (canonical IP, host name, zone).
 

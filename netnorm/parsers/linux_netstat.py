@@ -192,9 +192,7 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
     m = _row_match(line)
     if m is None:
         return None
-    proto, recv_q, send_q, local, local_ip4, local_port, remote, remote_ip4, remote_port, rest = (
-        m.groups()
-    )
+    proto, recv_q, send_q, local, remote, rest = m.groups()
     six = proto[-1] == "6"
     base = proto[:-1] if six else proto
     wide = cols.wide
@@ -204,12 +202,8 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
     row: Row = [
         _PROTOCOLS[base],
         "ipv6" if six else "ipv4",
-        linux_endpoint(local, wide)
-        if local_ip4 is None
-        else _ipv4_endpoints.get(local) or ipv4_endpoint(local, local_ip4, local_port),
-        linux_endpoint(remote, wide)
-        if remote_ip4 is None
-        else _ipv4_endpoints.get(remote) or ipv4_endpoint(remote, remote_ip4, remote_port),
+        _ipv4_endpoints.get(local) or ipv4_endpoint(local) or linux_endpoint(local, wide),
+        _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or linux_endpoint(remote, wide),
         None,
         None,
         None,

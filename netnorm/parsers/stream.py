@@ -33,6 +33,8 @@ from netnorm.parsers.row import LINE, LOCAL, PID, PROTOCOL, REMOTE, STATE, Row
 
 #: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
 MAX_DIAGNOSTICS = 1000
+#: Rows of a table yielded together: one item per row would cost more than parsing it.
+BATCH = 256
 
 Section = Literal["inet", "unix", "other"]
 
@@ -157,7 +159,8 @@ CONNECTION = Event.CONNECTION
 class Reader:
     """Reads one source's lines and yields ``(kind, payload, capture)`` items.
 
-    Kinds: ``connection`` and ``unix`` (a row dict, as it is read), ``diagnostic`` (a dict, as
+    Kinds: ``connection`` (a list of rows, in order: the rows of a table come in batches),
+    ``unix`` (a row dict, as it is read), ``diagnostic`` (a dict, as
     it is found; the capture may be ``None`` before the first one starts) and ``capture`` (the
     finished ``CaptureState``, after all its rows).
 
@@ -231,7 +234,7 @@ class Reader:
         if self.pending is not None:
             conn = self.pending
             self.pending = None
-            yield Event.CONNECTION, conn, self.capture
+            yield Event.CONNECTION, [conn], self.capture
 
     def _diagnose(
         self,
@@ -311,16 +314,20 @@ class Reader:
         seen = self._windows_seen
         owner_seen = self._owner_seen
         structural = self.structural
+        done: list[Row] = []  # rows whose owner lines are complete, yielded in batches
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
-                return lineno, line
+                break
             # an [image] line is never a row: skip the row regex for the commonest owner line
             row = parse(line, lineno) if line[:2] != " [" else None
             if row is not None:
                 pending = self.pending
                 if pending is not None:
-                    self.pending = None
-                    yield CONNECTION, pending, cap
+                    done.append(pending)
+                    if len(done) >= BATCH:
+                        self.pending = None
+                        yield CONNECTION, done, cap
+                        done = []
                 seen(cap, row)
                 self.pending = row
                 continue
@@ -332,8 +339,12 @@ class Reader:
                     structural.append(lineno)
                 continue
             if line and not line.isspace():
-                return lineno, line
-        return None
+                break
+        else:
+            lineno = 0
+        if done:
+            yield CONNECTION, done, cap
+        return (lineno, line) if lineno else None
 
     def _linux_table(
         self, it: Iterator[tuple[int, str]], cap: CaptureState, first: int, first_line: str
@@ -342,22 +353,32 @@ class Reader:
         parse = lx.parse_row
         seen = self._linux_seen
         cols = cap.linux_cols
+        if self.pending is not None:
+            yield from self._flush()
+        done: list[Row] = []
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
-                return lineno, line
+                break
             parsed = parse(line, lineno, cols)
             if parsed is not None:
-                if self.pending is not None:
-                    yield from self._flush()
                 row, leftover = parsed
                 seen(cap, row)
-                yield CONNECTION, row, cap
+                done.append(row)
                 if leftover is not None:
+                    yield CONNECTION, done, cap
+                    done = []
                     yield from self._leftover(leftover, line, lineno)
+                elif len(done) >= BATCH:
+                    yield CONNECTION, done, cap
+                    done = []
                 continue
             if line and not line.isspace():
-                return lineno, line
-        return None
+                break
+        else:
+            lineno = 0
+        if done:
+            yield CONNECTION, done, cap
+        return (lineno, line) if lineno else None
 
     def finish(self) -> Iterator[Item]:
         """End the input: report a held-back line, then the pending row and the last capture."""
@@ -493,7 +514,7 @@ class Reader:
                     parsed = lx.parse_row(line, lineno, cap.linux_cols)
                     assert parsed is not None
                 self._linux_seen(cap, parsed[0])
-                yield CONNECTION, parsed[0], cap
+                yield CONNECTION, [parsed[0]], cap
                 if parsed[1] is not None:
                     yield from self._leftover(parsed[1], line, lineno)
                 return

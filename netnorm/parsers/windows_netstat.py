@@ -23,11 +23,11 @@ from netnorm.parsers._atoms import (
 from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, windows_endpoint
 from netnorm.parsers.row import COMPONENTS, OWNER_NOTE, PROCESS, Row
 
-#: The state: words that are not all digits (an unknown language's phrase is kept whole).
-#: Each word is matched in exactly one way (lookahead, then ``\S+``), so a hostile line cannot
-#: make the regex backtrack through every way of splitting its words.
+#: The state: words that are not all digits (an unknown language's phrase is kept whole), the
+#: first one not starting with a digit. Each word is matched in exactly one way, so a hostile
+#: line cannot make the regex backtrack through every way of splitting its words.
 _WORD = r"(?=[^\s]*[^0-9\s])[^\s]+"
-STATE = atom(rf"(?P<state>{_WORD}(?:[ \t]+{_WORD})*?)", "state")
+STATE = atom(rf"(?P<state>[^\s0-9][^\s]*(?:[ \t]+{_WORD})*?)", "state")
 PID = atom(r"(?P<pid>[0-9]{1,20})", "PID")
 
 #: One connection row, matched as a single token.
@@ -84,18 +84,13 @@ def parse_row(line: str, lineno: int) -> Row | None:
     m = _row_match(line)
     if m is None:
         return None
-    proto, local, local_ip4, local_port, remote, remote_ip4, remote_port, state_raw, pid = (
-        m.groups()
-    )
-    if local_ip4 is not None:
-        local_ep = _ipv4_endpoints.get(local) or ipv4_endpoint(local, local_ip4, local_port)
+    proto, local, remote, state_raw, pid = m.groups()
+    local_ep = _ipv4_endpoints.get(local) or ipv4_endpoint(local)
+    if local_ep is not None:
         family: str | None = "ipv4"
     else:
         local_ep, family = _local(local)
-    if remote_ip4 is not None:
-        remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote, remote_ip4, remote_port)
-    else:
-        remote_ep = windows_endpoint(remote)
+    remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or windows_endpoint(remote)
     return [
         "udp" if proto[0] in "Uu" else "tcp",
         family,

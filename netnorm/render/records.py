@@ -155,12 +155,14 @@ class JsonlWriter:
         self._prefix = ""
         self._batch: list[str] = []
 
-    def connection(self, row: Row, cap: CaptureState) -> None:
+    def connections(self, rows: list[Row], cap: CaptureState) -> None:
+        """Write rows of one capture."""
         if cap is not self._cap or cap.platform is not self._platform:
             self._cap, self._platform = cap, cap.platform
             self._prefix = jsonl_prefix(cap)
+        prefix = self._prefix
         batch = self._batch
-        batch.append(self._prefix + connection_json(row))
+        batch += [prefix + connection_json(row) for row in rows]
         if len(batch) >= BATCH:
             self.flush()
 
