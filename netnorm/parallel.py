@@ -32,6 +32,8 @@ from netnorm.parsers.stream import MAX_DIAGNOSTICS, CaptureState, Event, Item, R
 
 #: Files smaller than this are read in one pass: starting a worker costs more than it saves.
 MIN_SIZE = 4 << 20
+#: How much more than the other parts the first one reads, as a fraction of one part.
+FIRST_EXTRA = 0.1
 #: How far past each cut point a row line is looked for.
 WINDOW = 256 << 10
 
@@ -103,7 +105,8 @@ def plan(
     ``size * k / parts``, after a line that is a row too. An empty list means no cut."""
     cuts: list[int] = []
     for k in range(1, parts):
-        target = size * k // parts
+        # workers start later and write a temporary file: the first part is a little larger
+        target = int(size * (k + FIRST_EXTRA) / (parts + FIRST_EXTRA))
         if cuts and target <= cuts[-1]:
             continue
         stream.seek(target)

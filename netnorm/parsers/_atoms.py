@@ -8,6 +8,8 @@ rare, use ordinary pyparsing combinators.
 
 from __future__ import annotations
 
+import sys
+
 import pyparsing as pp
 
 
@@ -36,7 +38,13 @@ def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
 
 # -- shared pieces -------------------------------------------------------------------------
 
-GAP = r"[ \t]+"
+#: Possessive repeats (Python 3.11 and later) never give back what they matched. Where they are
+#: used, giving back could never lead to a match, so they only spare the regex engine the
+#: attempts (about a fifth of the time of a Windows row); Python 3.10 gets the plain repeats.
+PLUS = "++" if sys.version_info >= (3, 11) else "+"
+STAR = "*+" if sys.version_info >= (3, 11) else "*"
+
+GAP = rf"[ \t]{PLUS}"
 REST = atom(r"(?P<rest>.*)", "rest of line")
 
 # -- Linux net-tools -----------------------------------------------------------------------
@@ -58,8 +66,8 @@ PORT_NUMBER = atom(
 #: distinct text (the row regex takes the field whole, which keeps it fast).
 IPV4_ENDPOINT = compose("IPv4 endpoint", "(?P<address>", IPV4, "):(?P<port>", PORT_NUMBER, ")")
 
-LOCAL = atom(r"(?P<local>[^\s]+)", "local address")
-REMOTE = atom(r"(?P<remote>[^\s]+)", "foreign address")
+LOCAL = atom(rf"(?P<local>[^\s]{PLUS})", "local address")
+REMOTE = atom(rf"(?P<remote>[^\s]{PLUS})", "foreign address")
 
 #: ``-o`` timer suffix: keyword (translated), space, (seconds/retransmits/probes).
 TIMER_SUFFIX = compose(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +36,15 @@ IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
 
 _ipv4_endpoint_match = IPV4_ENDPOINT.re.fullmatch
+_new_endpoint: Callable[[], EndpointDict] = {
+    "address": None,
+    "port": None,
+    "host": None,
+    "service": None,
+    "zone": None,
+    "truncated": False,
+    "scope": None,
+}.copy
 
 
 def ipv4_endpoint(text: str) -> EndpointDict | None:
@@ -47,15 +57,9 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
     if m is None:
         return None
     address, port = m.groups()
-    ep: EndpointDict = {
-        "address": address,
-        "port": int(port),
-        "host": None,
-        "service": None,
-        "zone": None,
-        "truncated": False,
-        "scope": None,
-    }
+    ep = _new_endpoint()  # a copy is about twice as fast as a dict display of seven keys
+    ep["address"] = address
+    ep["port"] = int(port)
     if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
         IPV4_ENDPOINTS.clear()
     IPV4_ENDPOINTS[text] = ep

@@ -14,7 +14,9 @@ from netnorm.model.vocabulary import windows_state
 from netnorm.parsers._atoms import (
     GAP,
     LOCAL,
+    PLUS,
     REMOTE,
+    STAR,
     WINDOWS_OWNER_LINE,
     WINDOWS_PROTO,
     atom,
@@ -26,24 +28,24 @@ from netnorm.parsers.row import COMPONENTS, OWNER_NOTE, PROCESS, Row
 #: The state: words that are not all digits (an unknown language's phrase is kept whole), the
 #: first one not starting with a digit. Each word is matched in exactly one way, so a hostile
 #: line cannot make the regex backtrack through every way of splitting its words.
-_WORD = r"(?=[^\s]*[^0-9\s])[^\s]+"
-STATE = atom(rf"(?P<state>[^\s0-9][^\s]*(?:[ \t]+{_WORD})*?)", "state")
+_WORD = rf"(?=[^\s]*[^0-9\s])[^\s]{PLUS}"
+STATE = atom(rf"(?P<state>[^\s0-9][^\s]{STAR}(?:{GAP}{_WORD})*?)", "state")
 PID = atom(r"(?P<pid>[0-9]{1,20})", "PID")
 
 #: One connection row, matched as a single token.
 ROW = compose(
     "Windows netstat row",
-    r"^[ \t]*",
+    rf"^[ \t]{STAR}",
     WINDOWS_PROTO,
     GAP,
     LOCAL,
     GAP,
     REMOTE,
-    r"(?:[ \t]+",
+    rf"(?:{GAP}",
     STATE,
-    r")?(?:[ \t]+",
+    rf")?(?:{GAP}",
     PID,
-    r")?[ \t]*$",
+    rf")?[ \t]{STAR}$",
 )
 
 _row_match = ROW.re.match
