@@ -103,9 +103,9 @@ class _Stack:
 
     __slots__ = ("connections", "hosts", "processes")
 
-    def __init__(self) -> None:
-        self.hosts: str | set[str] | None = None
-        self.processes: str | set[str] | None = None
+    def __init__(self, host: str | None = None, process: str | None = None) -> None:
+        self.hosts: str | set[str] | None = host
+        self.processes: str | set[str] | None = process or None
         self.connections = 0
 
     @staticmethod
@@ -148,7 +148,8 @@ class Fleet:
         self.in_order = in_order
         self._runs: dict[str, dict[str, list[Seen]]] = defaultdict(dict)
         self._closed: list[dict[str, Any]] = []
-        self.endpoints: dict[str, _Stack] = defaultdict(_Stack)
+        self.endpoints: dict[str, _Stack] = {}
+        self._names: dict[str, str] = {}
         self._networks: dict[str, _Stack] | None = None
         self.listeners: dict[tuple[str, int | None, str | None], _Stack] = defaultdict(_Stack)
         self.hosts: dict[str, dict[str, Any]] = {}
@@ -157,10 +158,17 @@ class Fleet:
 
     def add(self, facts: CaptureFacts) -> None:
         """Fold one capture in; its rows are not kept."""
-        label = facts.label
+        names = self._names
+        label = names.setdefault(facts.label, facts.label)
+        endpoints = self.endpoints
         for endpoint, process in facts.external:
-            stack = self.endpoints[endpoint]
-            stack.add(label, process)
+            if process is not None:  # one copy of each name, not one per endpoint
+                process = names.setdefault(process, process)
+            stack = endpoints.get(endpoint)
+            if stack is None:  # most outside endpoints of a fleet are seen once
+                stack = endpoints[endpoint] = _Stack(label, process)
+            else:
+                stack.add(label, process)
             stack.connections += 1
         for protocol, port, process in set(facts.listeners):
             self.listeners[(protocol, port, process)].add(label, None)
@@ -212,10 +220,7 @@ class Fleet:
         (a fleet can see hundreds of thousands of endpoints; only the sort keys are held)."""
         items = self.endpoints if section == "external_endpoints" else self.networks()
         name = "endpoint" if section == "external_endpoints" else "network"
-        order = sorted(
-            ((_count(s.hosts), s.connections, key) for key, s in items.items()),
-        )
-        for _hosts, _connections, key in order:
+        for _hosts, _connections, key in _rarest_first(items):
             s = items[key]
             hosts = _Stack.names(s.hosts)
             yield {
@@ -229,11 +234,11 @@ class Fleet:
     def stack_json(self, section: str) -> Iterator[str]:
         """``stack_rows`` as JSON text, written by hand: a fleet has hundreds of thousands of
         rows, and most have one host and at most one process, which need no list building."""
+        self.networks()  # built first: the two are never held together with a sort order
         items = self.endpoints if section == "external_endpoints" else self.networks()
         name = "endpoint" if section == "external_endpoints" else "network"
-        order = sorted((_count(s.hosts), s.connections, key) for key, s in items.items())
         quote = _quote
-        for count, connections, key in order:
+        for count, connections, key in _rarest_first(items):
             s = items[key]
             hosts, processes = s.hosts, s.processes
             host_names = (
@@ -341,6 +346,23 @@ def _identity(conn: dict[str, Any]) -> str:
 _quote = json.encoder.encode_basestring
 
 
+def _rarest_first(items: dict[str, _Stack]) -> Iterator[tuple[int, int, str]]:
+    """``(hosts, connections, key)`` of each stack, fewest hosts, then connections, then key.
+
+    Keys are sorted within groups of equal counts, so the order is held as lists of keys rather
+    than one tuple per stack: a fleet may have hundreds of thousands of stacks, nearly all in
+    the group seen once by one host.
+    """
+    groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for key, stack in items.items():
+        groups[(_count(stack.hosts), stack.connections)].append(key)
+    for counts in sorted(groups):
+        keys = groups.pop(counts)
+        keys.sort()
+        for key in keys:
+            yield counts[0], counts[1], key
+
+
 def _json_list(values: list[str]) -> str:
     return "[" + ", ".join(_quote(v) for v in values) + "]"
 
@@ -434,6 +456,29 @@ def parse_duration(text: str | int | float) -> timedelta:
     return timedelta(seconds=total)
 
 
+@dataclass
+class EncodedFindings:
+    """One capture's findings as JSON text, one block of lines per severity, with their counts:
+    a worker serialises them, and the parent only appends each block to its file."""
+
+    blocks: dict[str, str]
+    counts: dict[str, int]
+    rules: dict[tuple[str, str], int]
+
+    @classmethod
+    def of(cls, findings: list[dict[str, Any]]) -> EncodedFindings:
+        lines: dict[str, list[str]] = {}
+        rules: Counter[tuple[str, str]] = Counter()
+        for f in findings:
+            lines.setdefault(f["severity"], []).append(json.dumps(f, ensure_ascii=False) + "\n")
+            rules[(f["severity"], f["rule"])] += 1
+        return cls(
+            {severity: "".join(texts) for severity, texts in lines.items()},
+            {severity: len(texts) for severity, texts in lines.items()},
+            dict(rules),
+        )
+
+
 class FindingStore:
     """Findings of a whole run, kept in temporary files by severity so memory stays flat.
 
@@ -450,16 +495,15 @@ class FindingStore:
         self.rules: Counter[tuple[str, str]] = Counter()
 
     def add(self, findings: list[dict[str, Any]]) -> None:
-        self.add_encoded(
-            [(f["severity"], f["rule"], json.dumps(f, ensure_ascii=False)) for f in findings]
-        )
+        self.add_encoded(EncodedFindings.of(findings))
 
-    def add_encoded(self, findings: list[tuple[str, str, str]]) -> None:
-        """Add findings already serialised (by a worker) as (severity, rule, JSON text)."""
-        for severity, rule, text in findings:
-            self._files[severity].write(text + "\n")
-            self.counts[severity] += 1
-            self.rules[(severity, rule)] += 1
+    def add_encoded(self, encoded: EncodedFindings) -> None:
+        """Add findings already serialised (by a worker)."""
+        files = self._files
+        for severity, block in encoded.blocks.items():
+            files[severity].write(block)
+        self.counts.update(encoded.counts)
+        self.rules.update(encoded.rules)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self.iter()

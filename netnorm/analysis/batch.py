@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from multiprocessing.pool import AsyncResult
 from typing import Any, Literal
 
-from netnorm.analysis.audit import CaptureFacts
+from netnorm.analysis.audit import CaptureFacts, EncodedFindings
 from netnorm.analysis.config import Config
 from netnorm.analysis.engine import analyze_capture
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
@@ -46,7 +46,7 @@ class CaptureOut:
     """One capture's contribution."""
 
     facts: CaptureFacts
-    findings: list[tuple[str, str, str]]  # (severity, rule, JSON text), encoded here
+    findings: EncodedFindings  # serialised here, in the worker
     payload: Any = None
     payload_file: str | None = None  # the serialised capture, left in ``Job.spool``
 
@@ -138,10 +138,7 @@ def process_file(job: Job, named: Named) -> FileResult:
             capture["captured_at_source"] = time_source
             result.diagnostics.extend(capture["diagnostics"])
             findings, facts = analyze_capture(capture, classifier, job.config)
-            encoded = [
-                (f["severity"], f["rule"], json.dumps(f, ensure_ascii=False)) for f in findings
-            ]
-            out = CaptureOut(facts, encoded)
+            out = CaptureOut(facts, EncodedFindings.of(findings))
             text = None
             if job.payload == "json":
                 # one line per capture: the C encoder only runs without indentation

@@ -287,6 +287,29 @@ def dumps_pretty(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+class _Gathered:
+    """Passes small writes on in large ones: stdout may be unbuffered (``PYTHONUNBUFFERED``),
+    and then every write would be a system call."""
+
+    def __init__(self, out: IO[str], size: int = 1 << 16) -> None:
+        self.out = out
+        self.size = size
+        self.parts: list[str] = []
+        self.length = 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+        if self.length >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.out.write("".join(self.parts))
+            self.parts = []
+            self.length = 0
+
+
 def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], fleet: Any) -> None:
     """Write ``findings``, ``summary`` and ``fleet`` of an analysis report, row by row.
 
@@ -298,6 +321,7 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
     """
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
+    out = _Gathered(out)  # type: ignore[assignment]  # hundreds of thousands of small writes
 
     def rows(name: str, items: Any, last: bool = False) -> None:
         # encoded a thousand rows at a time: one C call per batch, without holding them all
@@ -327,3 +351,4 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
     rows("listeners", fleet.listener_rows())
     rows("hosts", fleet.host_rows(), last=True)
     out.write("  }\n}\n")
+    out.flush()
