@@ -465,68 +465,73 @@ def analyze(
         payload = "jsonl"
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
-    job = batch.Job(
-        config=settings,
-        platform=platform.value if platform else None,
-        encoding=encoding,
-        payload=payload,
-    )
-    # the aggregates hold many small objects and no cycles; frequent full collections would
-    # rescan all of them for every file
-    gc.set_threshold(100_000, 50, 1000)
-    fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
-    store = FindingStore()
-    captures: list[dict[str, Any]] = []
-    written = 0
-    if chosen is ReportFormat.json:
-        out.write('{\n  "captures": [')
-    for result in _with_progress(batch.run(job, files, jobs or os.cpu_count() or 1), len(files)):
-        for d in result.diagnostics:
-            print_diagnostic(d, result.name, quiet)
-        if result.error is not None:
-            State.failed = True
-            _err(f"Error: {result.error}")
-        for capture in result.captures:
-            fleet.add(capture.facts)
-            store.add_encoded(capture.findings)
-            if chosen is ReportFormat.json:
-                out.write("," if written else "")
-                out.write("\n")
-                _write_payload(capture, out)
-                written += 1
-            elif chosen is ReportFormat.jsonl:
-                _write_payload(capture, out)
-            elif capture.payload is not None:
-                captures.append(capture.payload)
-    persistent = fleet.persistent()
-    store.add(persistent)
-    summary = summarize_fleet(fleet, store.counts)
-    if chosen is ReportFormat.json:
-        from netnorm.render.records import write_report_tail
+    store = FindingStore()  # its spool folder is removed by close()
+    try:
+        job = batch.Job(
+            config=settings,
+            platform=platform.value if platform else None,
+            encoding=encoding,
+            payload=payload,
+            findings_spool=store.spool,
+        )
+        # the aggregates hold many small objects and no cycles; frequent full collections would
+        # rescan all of them for every file
+        gc.set_threshold(100_000, 50, 1000)
+        fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
+        captures: list[dict[str, Any]] = []
+        written = 0
+        if chosen is ReportFormat.json:
+            out.write('{\n  "captures": [')
+        for result in _with_progress(
+            batch.run(job, files, jobs or os.cpu_count() or 1), len(files)
+        ):
+            for d in result.diagnostics:
+                print_diagnostic(d, result.name, quiet)
+            if result.error is not None:
+                State.failed = True
+                _err(f"Error: {result.error}")
+            for capture in result.captures:
+                fleet.add(capture.facts)
+                store.add_encoded(capture.findings)
+                if chosen is ReportFormat.json:
+                    out.write("," if written else "")
+                    out.write("\n")
+                    _write_payload(capture, out)
+                    written += 1
+                elif chosen is ReportFormat.jsonl:
+                    _write_payload(capture, out)
+                elif capture.payload is not None:
+                    captures.append(capture.payload)
+        persistent = fleet.persistent()
+        store.add(persistent)
+        summary = summarize_fleet(fleet, store.counts)
+        if chosen is ReportFormat.json:
+            from netnorm.render.records import write_report_tail
 
-        out.write("\n  ],\n")
-        write_report_tail(out, store.lines(), summary, fleet)
-    elif chosen is not ReportFormat.jsonl:
-        several = summary["captures"] > 1
-        report = {
-            "captures": captures,
-            # over a fleet, info findings are counted per rule rather than listed
-            "findings": list(store.iter(skip=("info",) if several else ())),
-            "info_counts": {r: n for (s, r), n in store.rules.items() if s == "info"}
-            if several
-            else {},
-            "summary": summary,
-            "fleet": fleet.view(limit if chosen is ReportFormat.table else 50),
-        }
-        if chosen is ReportFormat.markdown:
-            from netnorm.render.report import markdown_report
+            out.write("\n  ],\n")
+            write_report_tail(out, store.blocks(), summary, fleet)
+        elif chosen is not ReportFormat.jsonl:
+            several = summary["captures"] > 1
+            report = {
+                "captures": captures,
+                # over a fleet, info findings are counted per rule rather than listed
+                "findings": list(store.iter(skip=("info",) if several else ())),
+                "info_counts": {r: n for (s, r), n in store.rules.items() if s == "info"}
+                if several
+                else {},
+                "summary": summary,
+                "fleet": fleet.view(limit if chosen is ReportFormat.table else 50),
+            }
+            if chosen is ReportFormat.markdown:
+                from netnorm.render.report import markdown_report
 
-            out.write(markdown_report(report))
-        else:
-            from netnorm.render.report import print_report
+                out.write(markdown_report(report))
+            else:
+                from netnorm.render.report import print_report
 
-            print_report(report, out, limit)
-    store.close()
+                print_report(report, out, limit)
+    finally:
+        store.close()
     out.flush()
     if State.failed:
         raise typer.Exit(2)

@@ -11,6 +11,8 @@ incident responders), and finds connections that stay established across timed c
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import tempfile
 from collections import Counter, defaultdict
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, BinaryIO
 
 from netnorm.analysis.rules import SEVERITY_ORDER, endpoint_text, owner_text
 
@@ -456,14 +458,36 @@ def parse_duration(text: str | int | float) -> timedelta:
     return timedelta(seconds=total)
 
 
+#: (path, offset, length) of a block of findings in a spool file.
+Segment = tuple[str, int, int]
+
+#: Spool files this process appends findings to, by (folder, severity).
+_SPOOLS: dict[tuple[str, str, int], BinaryIO] = {}
+
+
+def _spool_file(folder: str, severity: str) -> BinaryIO:
+    key = (folder, severity, os.getpid())  # a forked worker must not share its parent's file
+    handle = _SPOOLS.get(key)
+    if handle is None:
+        path = os.path.join(folder, f"findings-{os.getpid()}-{severity}.jsonl")
+        # unbuffered: a pool worker may end without flushing, and each block is one write
+        handle = _SPOOLS[key] = open(path, "ab", buffering=0)  # noqa: SIM115
+    return handle
+
+
 @dataclass
 class EncodedFindings:
-    """One capture's findings as JSON text, one block of lines per severity, with their counts:
-    a worker serialises them, and the parent only appends each block to its file."""
+    """One capture's findings as JSON text, one block of lines per severity, with their counts.
+
+    A worker serialises them; with a spool folder it also appends each block to a file of its
+    own and sends only where the block is (``segments``), so the text never goes through the
+    pipe to the parent, which then writes the report by copying the blocks.
+    """
 
     blocks: dict[str, str]
     counts: dict[str, int]
     rules: dict[tuple[str, str], int]
+    segments: dict[str, Segment] = field(default_factory=dict)
 
     @classmethod
     def of(cls, findings: list[dict[str, Any]]) -> EncodedFindings:
@@ -478,19 +502,30 @@ class EncodedFindings:
             dict(rules),
         )
 
+    def spool(self, folder: str) -> EncodedFindings:
+        """Move the blocks to this process's spool files in ``folder``."""
+        segments = dict(self.segments)
+        for severity, block in self.blocks.items():
+            handle = _spool_file(folder, severity)
+            data = block.encode("utf-8")
+            offset = handle.tell()
+            handle.write(data)
+            segments[severity] = (handle.name, offset, len(data))
+        return EncodedFindings({}, self.counts, self.rules, segments)
+
 
 class FindingStore:
-    """Findings of a whole run, kept in temporary files by severity so memory stays flat.
+    """Findings of a whole run, kept in spool files by severity so memory stays flat.
 
     Iterating yields them most severe first, in the order they were added within a severity.
+    Workers append to their own files in ``spool`` (see ``EncodedFindings.spool``); the store
+    keeps where each block is.
     """
 
     def __init__(self) -> None:
-        # closed by close(); a with-block cannot span the run that fills them
-        self._files = {
-            s: tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
-            for s in SEVERITY_ORDER
-        }
+        self.spool = tempfile.mkdtemp(prefix="netnorm-findings-")
+        self._segments: dict[str, list[Segment]] = {s: [] for s in SEVERITY_ORDER}
+        self._readers: dict[str, BinaryIO] = {}
         self.counts: Counter[str] = Counter()
         self.rules: Counter[tuple[str, str]] = Counter()
 
@@ -498,10 +533,11 @@ class FindingStore:
         self.add_encoded(EncodedFindings.of(findings))
 
     def add_encoded(self, encoded: EncodedFindings) -> None:
-        """Add findings already serialised (by a worker)."""
-        files = self._files
-        for severity, block in encoded.blocks.items():
-            files[severity].write(block)
+        """Add findings serialised by a worker (or here), in their blocks or spool files."""
+        if encoded.blocks:
+            encoded = encoded.spool(self.spool)
+        for severity, segment in encoded.segments.items():
+            self._segments[severity].append(segment)
         self.counts.update(encoded.counts)
         self.rules.update(encoded.rules)
 
@@ -512,16 +548,26 @@ class FindingStore:
         for line in self.lines(skip):
             yield json.loads(line)
 
-    def lines(self, skip: tuple[str, ...] = ()) -> Iterator[str]:
-        """The findings as JSON text, one per item, most severe first."""
-        for severity, handle in self._files.items():
+    def blocks(self, skip: tuple[str, ...] = ()) -> Iterator[str]:
+        """The findings as blocks of JSON lines (each line ends in ``\\n``), most severe first."""
+        for severity, segments in self._segments.items():
             if severity in skip:
                 continue
-            handle.seek(0)
-            for line in handle:
-                yield line.rstrip("\n")
-            handle.seek(0, 2)
+            for path, offset, length in segments:
+                reader = self._readers.get(path)
+                if reader is None:
+                    reader = self._readers[path] = open(path, "rb")  # noqa: SIM115
+                reader.seek(offset)
+                yield reader.read(length).decode("utf-8")
+
+    def lines(self, skip: tuple[str, ...] = ()) -> Iterator[str]:
+        """The findings as JSON text, one per item, most severe first."""
+        for block in self.blocks(skip):
+            yield from block[:-1].split("\n")
 
     def close(self) -> None:
-        for handle in self._files.values():
+        for handle in self._readers.values():
             handle.close()
+        for key in [k for k in _SPOOLS if k[0] == self.spool]:
+            _SPOOLS.pop(key).close()
+        shutil.rmtree(self.spool, ignore_errors=True)

@@ -39,6 +39,8 @@ class Job:
     #: a folder where workers leave serialised captures, so that large text does not travel
     #: through the pool's pipe (set by ``run`` when it uses processes)
     spool: str | None = None
+    #: where workers append findings (``FindingStore.spool``); ``None``: they send the text
+    findings_spool: str | None = None
 
 
 @dataclass
@@ -138,7 +140,10 @@ def process_file(job: Job, named: Named) -> FileResult:
             capture["captured_at_source"] = time_source
             result.diagnostics.extend(capture["diagnostics"])
             findings, facts = analyze_capture(capture, classifier, job.config)
-            out = CaptureOut(facts, EncodedFindings.of(findings))
+            encoded = EncodedFindings.of(findings)
+            if job.findings_spool is not None:
+                encoded = encoded.spool(job.findings_spool)
+            out = CaptureOut(facts, encoded)
             text = None
             if job.payload == "json":
                 # one line per capture: the C encoder only runs without indentation

@@ -315,7 +315,7 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
 
     Args:
         out: where the report's opening and ``captures`` were already written.
-        findings: the findings as JSON text, most severe first.
+        findings: the findings as blocks of JSON lines, most severe first.
         summary: the summary dict.
         fleet: a ``netnorm.analysis.audit.Fleet``; its stacks are streamed.
     """
@@ -341,8 +341,9 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
         out.write("\n    ],\n")
 
     out.write('  "findings": [')
-    for i, text in enumerate(findings):
-        out.write(("," if i else "") + "\n    " + text)
+    for i, block in enumerate(findings):
+        # a block is JSON lines (each ends in a line break, and none holds a raw one)
+        out.write(("," if i else "") + "\n    " + block[:-1].replace("\n", ",\n    "))
     out.write("\n  ],\n")
     out.write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
     out.write('  "fleet": {\n')
