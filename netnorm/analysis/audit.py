@@ -236,7 +236,6 @@ class Fleet:
     def stack_json(self, section: str) -> Iterator[str]:
         """``stack_rows`` as JSON text, written by hand: a fleet has hundreds of thousands of
         rows, and most have one host and at most one process, which need no list building."""
-        self.networks()  # built first: the two are never held together with a sort order
         items = self.endpoints if section == "external_endpoints" else self.networks()
         name = "endpoint" if section == "external_endpoints" else "network"
         quote = _quote
@@ -258,12 +257,19 @@ class Fleet:
                 f'"processes": {process_names}, "connections": {connections}}}'
             )
 
-    def networks(self) -> dict[str, _Stack]:
+    def networks(self, consume: bool = False) -> dict[str, _Stack]:
         """Outside endpoints grouped by network (/24, /48), built once, when first asked for:
-        keeping them during the run would double what a large fleet holds."""
+        keeping them during the run would double what a large fleet holds.
+
+        Args:
+            consume: empty ``endpoints`` while building (once they are written), so that a large
+                fleet never holds both.
+        """
         if self._networks is None:
             networks: dict[str, _Stack] = defaultdict(_Stack)
-            for endpoint, stack in self.endpoints.items():
+            endpoints = self.endpoints
+            pairs = _draining(endpoints) if consume else iter(endpoints.items())
+            for endpoint, stack in pairs:
                 address = endpoint.rsplit(":", 1)[0].strip("[]")
                 group = networks[_network(address)]
                 for host in _Stack.names(stack.hosts):
@@ -271,6 +277,8 @@ class Fleet:
                 for process in _Stack.names(stack.processes):
                     group.processes = _Stack._add(group.processes, process)
                 group.connections += stack.connections
+            if consume:
+                self.endpoints = {}  # a dict keeps its table when emptied
             self._networks = networks
         return self._networks
 
@@ -346,6 +354,11 @@ def _identity(conn: dict[str, Any]) -> str:
 
 
 _quote = json.encoder.encode_basestring
+
+
+def _draining(items: dict[str, _Stack]) -> Iterator[tuple[str, _Stack]]:
+    while items:
+        yield items.popitem()
 
 
 def _rarest_first(items: dict[str, _Stack]) -> Iterator[tuple[int, int, str]]:

@@ -348,6 +348,7 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
     out.write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
     out.write('  "fleet": {\n')
     texts("external_endpoints", fleet.stack_json("external_endpoints"))
+    fleet.networks(consume=True)  # the endpoints are written: their memory goes to the networks
     texts("external_networks", fleet.stack_json("external_networks"))
     rows("listeners", fleet.listener_rows())
     rows("hosts", fleet.host_rows(), last=True)
