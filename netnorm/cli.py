@@ -465,6 +465,7 @@ def analyze(
         payload = "jsonl"
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
+    workers = jobs or os.cpu_count() or 1
     store = FindingStore()  # its spool folder is removed by close()
     try:
         job = batch.Job(
@@ -482,9 +483,7 @@ def analyze(
         written = 0
         if chosen is ReportFormat.json:
             out.write('{\n  "captures": [')
-        for result in _with_progress(
-            batch.run(job, files, jobs or os.cpu_count() or 1), len(files)
-        ):
+        for result in _with_progress(batch.run(job, files, workers), len(files)):
             for d in result.diagnostics:
                 print_diagnostic(d, result.name, quiet)
             if result.error is not None:
@@ -509,7 +508,7 @@ def analyze(
             from netnorm.render.records import write_report_tail
 
             out.write("\n  ],\n")
-            write_report_tail(out, store.blocks(), summary, fleet)
+            write_report_tail(out, store.blocks(), summary, fleet, background=workers > 1)
         elif chosen is not ReportFormat.jsonl:
             several = summary["captures"] > 1
             report = {
@@ -546,8 +545,17 @@ def _write_payload(capture: Any, out: IO[str]) -> None:
     if capture.payload_file is None:
         out.write(capture.payload)
         return
-    with open(capture.payload_file, encoding="utf-8") as spooled:
-        shutil.copyfileobj(spooled, out, 1 << 20)
+    binary = getattr(out, "buffer", None)
+    if (
+        binary is not None
+        and (getattr(out, "encoding", "") or "").lower().replace("_", "-") == "utf-8"
+    ):
+        out.flush()  # the spool file is UTF-8 already: copy its bytes without decoding them
+        with open(capture.payload_file, "rb") as raw:
+            shutil.copyfileobj(raw, binary, 1 << 20)
+    else:
+        with open(capture.payload_file, encoding="utf-8") as spooled:
+            shutil.copyfileobj(spooled, out, 1 << 20)
     os.unlink(capture.payload_file)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from itertools import islice
 from typing import IO, Any
@@ -310,7 +312,48 @@ class _Gathered:
             self.length = 0
 
 
-def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], fleet: Any) -> None:
+def _texts(write: Any, name: str, items: Any) -> None:
+    """A report section of rows already serialised as JSON text."""
+    write(f'    "{name}": [')
+    for i, text in enumerate(items):
+        write(("," if i else "") + "\n      " + text)
+    write("\n    ],\n")
+
+
+def _networks_in_background(fleet: Any) -> tuple[int, IO[str]] | None:
+    """Write the ``external_networks`` section in a forked process, into a temporary file.
+
+    Grouping a large fleet's endpoints by network and sorting the groups takes as long as
+    writing the endpoints themselves, and needs nothing else: the two run side by side.
+
+    Returns:
+        The process id and the file, or ``None`` where there is no fork.
+    """
+    if not hasattr(os, "fork"):
+        return None
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by the caller)
+    try:
+        pid = os.fork()
+    except OSError:
+        spool.close()
+        return None
+    if pid == 0:  # the child
+        code = 1
+        try:
+            gathered = _Gathered(spool)
+            fleet.networks(consume=True)
+            _texts(gathered.write, "external_networks", fleet.stack_json("external_networks"))
+            gathered.flush()
+            spool.flush()
+            code = 0
+        finally:
+            os._exit(code)  # nothing inherited (buffers, temporary files) is flushed or removed
+    return pid, spool
+
+
+def write_report_tail(
+    out: IO[str], findings: Any, summary: dict[str, Any], fleet: Any, background: bool = False
+) -> None:
     """Write ``findings``, ``summary`` and ``fleet`` of an analysis report, row by row.
 
     Args:
@@ -318,6 +361,7 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
         findings: the findings as blocks of JSON lines, most severe first.
         summary: the summary dict.
         fleet: a ``netnorm.analysis.audit.Fleet``; its stacks are streamed.
+        background: write the network stacks in a second process meanwhile (``--jobs`` > 1).
     """
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -334,12 +378,7 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
             first = False
         out.write("\n    ]" + ("\n" if last else ",\n"))
 
-    def texts(name: str, items: Any) -> None:
-        out.write(f'    "{name}": [')
-        for i, text in enumerate(items):
-            out.write(("," if i else "") + "\n      " + text)
-        out.write("\n    ],\n")
-
+    networks = _networks_in_background(fleet) if background else None
     out.write('  "findings": [')
     for i, block in enumerate(findings):
         # a block is JSON lines (each ends in a line break, and none holds a raw one)
@@ -347,9 +386,20 @@ def write_report_tail(out: IO[str], findings: Any, summary: dict[str, Any], flee
     out.write("\n  ],\n")
     out.write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
     out.write('  "fleet": {\n')
-    texts("external_endpoints", fleet.stack_json("external_endpoints"))
-    fleet.networks(consume=True)  # the endpoints are written: their memory goes to the networks
-    texts("external_networks", fleet.stack_json("external_networks"))
+    _texts(out.write, "external_endpoints", fleet.stack_json("external_endpoints"))
+    done = False
+    if networks is not None:
+        pid, spool = networks
+        with spool:
+            _, status = os.waitpid(pid, 0)
+            if status == 0:
+                spool.seek(0)
+                while chunk := spool.read(1 << 20):
+                    out.write(chunk)
+                done = True
+    if not done:
+        fleet.networks(consume=True)  # the endpoints are written: their memory goes to the networks
+        _texts(out.write, "external_networks", fleet.stack_json("external_networks"))
     rows("listeners", fleet.listener_rows())
     rows("hosts", fleet.host_rows(), last=True)
     out.write("  }\n}\n")
