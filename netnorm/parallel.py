@@ -32,6 +32,8 @@ from netnorm.parsers.stream import MAX_DIAGNOSTICS, CaptureState, Event, Item, R
 
 #: Files smaller than this are read in one pass: starting a worker costs more than it saves.
 MIN_SIZE = 4 << 20
+#: The smallest part given to a process of its own.
+MIN_PART = 2 << 20
 #: How much more than the other parts the first one reads, as a fraction of one part.
 FIRST_EXTRA = 0.1
 #: How far past each cut point a row line is looked for.
@@ -304,6 +306,7 @@ def split_items(
         size = os.path.getsize(path)
         if size < MIN_SIZE or not os.path.isfile(path):
             return None
+        parts = min(parts, size // MIN_PART)  # no process for a few rows
         with open(path, "rb") as stream:
             head = stream.read(SAMPLE_SIZE)
             decoded = Decoded(encoding, False) if encoding else Decoded(detect_encoding(head), True)
