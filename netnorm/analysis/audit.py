@@ -370,7 +370,9 @@ def _rarest_first(items: dict[str, _Stack]) -> Iterator[tuple[int, int, str]]:
     """
     groups: dict[tuple[int, int], list[str]] = defaultdict(list)
     for key, stack in items.items():
-        groups[(_count(stack.hosts), stack.connections)].append(key)
+        hosts = stack.hosts  # _count, inline: this runs once per stack of a large fleet
+        count = 1 if isinstance(hosts, str) else 0 if hosts is None else len(hosts)
+        groups[(count, stack.connections)].append(key)
     for counts in sorted(groups):
         keys = groups.pop(counts)
         keys.sort()

@@ -315,8 +315,11 @@ class _Gathered:
 def _texts(write: Any, name: str, items: Any) -> None:
     """A report section of rows already serialised as JSON text."""
     write(f'    "{name}": [')
-    for i, text in enumerate(items):
-        write(("," if i else "") + "\n      " + text)
+    iterator = iter(items)
+    first = True
+    while batch := list(islice(iterator, 2000)):  # one write per 2,000 rows
+        write(("," if not first else "") + "\n      " + ",\n      ".join(batch))
+        first = False
     write("\n    ],\n")
 
 
