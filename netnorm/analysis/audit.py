@@ -203,12 +203,18 @@ class Fleet:
         """Extend the runs ``facts`` continues, and close those it interrupts."""
         assert facts.time is not None
         runs = self._runs[label]
-        for key in [k for k in runs if k not in facts.established]:
-            self._closed += _persisted(label, runs.pop(key), key, self.persist_min)
-        for key, line in facts.established.items():
-            runs.setdefault(key, []).append(
-                (facts.time, facts.source, facts.index, facts.host, line)
-            )
+        established = facts.established
+        for key in [k for k in runs if k not in established]:
+            run = runs.pop(key)
+            if len(run) > 1:  # a run of one capture is never a finding
+                self._closed += _persisted(label, run, key, self.persist_min)
+        time, source, index, host = facts.time, facts.source, facts.index, facts.host
+        for key, line in established.items():
+            going = runs.get(key)
+            if going is None:
+                runs[key] = [(time, source, index, host, line)]
+            else:
+                going.append((time, source, index, host, line))
 
     def _count_findings(self, findings: list[dict[str, Any]]) -> None:
         """Add findings made after the captures were folded in (persistent-external)."""
@@ -239,19 +245,23 @@ class Fleet:
         items = self.endpoints if section == "external_endpoints" else self.networks()
         name = "endpoint" if section == "external_endpoints" else "network"
         quote = _quote
+        # a fleet has a few hundred host and process names: each name's JSON list is made once
+        single: dict[str, str] = {}
         for count, connections, key in _rarest_first(items):
             s = items[key]
             hosts, processes = s.hosts, s.processes
-            host_names = (
-                f"[{quote(hosts)}]"
-                if isinstance(hosts, str)
-                else _json_list(_Stack.names(hosts)[:HOSTS_SHOWN])
-            )
-            process_names = (
-                f"[{quote(processes)}]"
-                if isinstance(processes, str)
-                else _json_list(_Stack.names(processes))
-            )
+            if isinstance(hosts, str):
+                host_names = single.get(hosts) or single.setdefault(hosts, f"[{quote(hosts)}]")
+            else:
+                host_names = _json_list(_Stack.names(hosts)[:HOSTS_SHOWN])
+            if processes is None:
+                process_names = "[]"
+            elif isinstance(processes, str):
+                process_names = single.get(processes) or single.setdefault(
+                    processes, f"[{quote(processes)}]"
+                )
+            else:
+                process_names = _json_list(_Stack.names(processes))
             yield (
                 f'{{"{name}": {quote(key)}, "hosts": {count}, "host_names": {host_names}, '
                 f'"processes": {process_names}, "connections": {connections}}}'
