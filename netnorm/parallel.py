@@ -20,7 +20,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import IO, Any
 
@@ -158,7 +158,6 @@ class Part:
     out: IO[str]
     process: Any = None
     receive: Any = None
-    result: dict[str, Any] | None = field(default=None)
 
     def wait(self) -> dict[str, Any] | None:
         """The worker's result, or ``None`` when it failed."""
@@ -192,6 +191,8 @@ def _work(
 
     try:
         reader = seed.reader(source, platform, host, part.line)
+        seeded = reader.capture
+        assert seeded is not None
         signature = reader.signature()
         events: list[tuple[str, Any, int | None, Platform | None]] = []
         out = part.out
@@ -233,14 +234,14 @@ def _work(
             events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
         out.write("".join(batch))
         out.flush()
-        first = reader.capture if reader.capture is not None and reader.capture.index == 0 else None
         send.send(
             {
                 "signature": signature,
                 "starts_with_row": starts_with_row,
                 "events": events,
                 "state": _state(reader),
-                "seed_diagnostics": None if first is None else len(first.diagnostics),
+                # diagnostics of the capture that continues the parent's, kept or not
+                "seed_diagnostics": len(seeded.diagnostics) + seeded.dropped_diagnostics,
             }
         )
     except BaseException as exc:  # the parent reads this part itself
