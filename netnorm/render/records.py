@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import IO, Any
 
@@ -323,11 +323,36 @@ def _texts(write: Any, name: str, items: Any) -> None:
     write("\n    ],\n")
 
 
-def _networks_in_background(fleet: Any) -> tuple[int, IO[str]] | None:
-    """Write the ``external_networks`` section in a forked process, into a temporary file.
+def _rows(write: Any, name: str, items: Any, last: bool = False) -> None:
+    """A report section of rows as dicts, encoded a thousand at a time (one C call each)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    write(f'    "{name}": [')
+    iterator = iter(items)
+    first = True
+    while batch := list(islice(iterator, 1000)):
+        # rows of a batch share a line: reformatting the text could touch string values
+        write(("," if not first else "") + "\n      " + encode(batch)[1:-1])
+        first = False
+    write("\n    ]" + ("\n" if last else ",\n"))
 
-    Grouping a large fleet's endpoints by network and sorting the groups takes as long as
-    writing the endpoints themselves, and needs nothing else: the two run side by side.
+
+def _networks(write: Any, fleet: Any) -> None:
+    fleet.networks(consume=True)  # the endpoints are written: their memory goes to the networks
+    _texts(write, "external_networks", fleet.stack_json("external_networks"))
+
+
+def _listeners(write: Any, fleet: Any) -> None:
+    _rows(write, "listeners", fleet.listener_rows())
+
+
+Section = Callable[[Any, Any], None]
+
+
+def _in_background(section: Section, fleet: Any) -> tuple[int, IO[str]] | None:
+    """Write one section of the fleet view in a forked process, into a temporary file.
+
+    The sections need nothing from each other: grouping a large fleet's endpoints by network,
+    sorting the listeners and writing the endpoints run side by side.
 
     Returns:
         The process id and the file, or ``None`` where there is no fork.
@@ -344,14 +369,28 @@ def _networks_in_background(fleet: Any) -> tuple[int, IO[str]] | None:
         code = 1
         try:
             gathered = _Gathered(spool)
-            fleet.networks(consume=True)
-            _texts(gathered.write, "external_networks", fleet.stack_json("external_networks"))
+            section(gathered.write, fleet)
             gathered.flush()
             spool.flush()
             code = 0
         finally:
             os._exit(code)  # nothing inherited (buffers, temporary files) is flushed or removed
     return pid, spool
+
+
+def _collect(background: tuple[int, IO[str]] | None, write: Any) -> bool:
+    """Copy what a background section wrote; False if it failed (then write it here)."""
+    if background is None:
+        return False
+    pid, spool = background
+    with spool:
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return False
+        spool.seek(0)
+        while chunk := spool.read(1 << 20):
+            write(chunk)
+    return True
 
 
 def write_report_tail(
@@ -364,46 +403,25 @@ def write_report_tail(
         findings: the findings as blocks of JSON lines, most severe first.
         summary: the summary dict.
         fleet: a ``netnorm.analysis.audit.Fleet``; its stacks are streamed.
-        background: write the network stacks in a second process meanwhile (``--jobs`` > 1).
+        background: write the network and listener stacks in other processes meanwhile
+            (``--jobs`` above 1).
     """
-
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    out = _Gathered(out)  # type: ignore[assignment]  # hundreds of thousands of small writes
-
-    def rows(name: str, items: Any, last: bool = False) -> None:
-        # encoded a thousand rows at a time: one C call per batch, without holding them all
-        out.write(f'    "{name}": [')
-        iterator = iter(items)
-        first = True
-        while batch := list(islice(iterator, 1000)):
-            # rows of a batch share a line: reformatting the text could touch string values
-            out.write(("," if not first else "") + "\n      " + encode(batch)[1:-1])
-            first = False
-        out.write("\n    ]" + ("\n" if last else ",\n"))
-
-    networks = _networks_in_background(fleet) if background else None
-    out.write('  "findings": [')
+    gathered = _Gathered(out)  # hundreds of thousands of small writes
+    write = gathered.write
+    networks = _in_background(_networks, fleet) if background else None
+    listeners = _in_background(_listeners, fleet) if background else None
+    write('  "findings": [')
     for i, block in enumerate(findings):
         # a block is JSON lines (each ends in a line break, and none holds a raw one)
-        out.write(("," if i else "") + "\n    " + block[:-1].replace("\n", ",\n    "))
-    out.write("\n  ],\n")
-    out.write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
-    out.write('  "fleet": {\n')
-    _texts(out.write, "external_endpoints", fleet.stack_json("external_endpoints"))
-    done = False
-    if networks is not None:
-        pid, spool = networks
-        with spool:
-            _, status = os.waitpid(pid, 0)
-            if status == 0:
-                spool.seek(0)
-                while chunk := spool.read(1 << 20):
-                    out.write(chunk)
-                done = True
-    if not done:
-        fleet.networks(consume=True)  # the endpoints are written: their memory goes to the networks
-        _texts(out.write, "external_networks", fleet.stack_json("external_networks"))
-    rows("listeners", fleet.listener_rows())
-    rows("hosts", fleet.host_rows(), last=True)
-    out.write("  }\n}\n")
-    out.flush()
+        write(("," if i else "") + "\n    " + block[:-1].replace("\n", ",\n    "))
+    write("\n  ],\n")
+    write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
+    write('  "fleet": {\n')
+    _texts(write, "external_endpoints", fleet.stack_json("external_endpoints"))
+    if not _collect(networks, write):
+        _networks(write, fleet)
+    if not _collect(listeners, write):
+        _listeners(write, fleet)
+    _rows(write, "hosts", fleet.host_rows(), last=True)
+    write("  }\n}\n")
+    gathered.flush()
