@@ -375,7 +375,11 @@ def _items(
             receive, send = context.Pipe(duplex=False)
             part.receive = receive
             part.process = context.Process(target=_work, args=(*args, send), daemon=True)
-            part.process.start()
+            try:
+                part.process.start()
+            except OSError:  # no process to be had: the parent reads this part itself
+                receive.close()
+                part.receive = part.process = _Mailbox()
             send.close()
         workers.append(part)
     reader = Reader(source, platform, host)

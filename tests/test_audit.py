@@ -273,6 +273,37 @@ def test_jobs_do_not_change_the_output(run: CliRunner, fmt: str) -> None:
     assert outputs["1"].count('"connections"' if fmt == "json" else "\n") > 4
 
 
+@pytest.mark.parametrize("failure", ["no fork", "child fails"])
+def test_report_sections_fall_back_to_the_main_process(
+    run: CliRunner, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """With --jobs 2 the network and listener stacks are written by forked processes; when
+    there is no fork, or the child fails, the main process writes them and nothing changes."""
+    from netnorm.render import records
+
+    expected = run.invoke(app, ["analyze", "-f", "json", "--jobs", "1", str(FLEET)]).stdout
+    if failure == "no fork":
+
+        def no_fork() -> int:
+            raise OSError("fork refused")
+
+        monkeypatch.setattr(os, "fork", no_fork)
+    else:
+        parent = os.getpid()
+        listeners = records._listeners
+
+        def failing_in_child(write: object, fleet: object) -> None:
+            if os.getpid() != parent:
+                raise RuntimeError("the child fails")
+            listeners(write, fleet)
+
+        monkeypatch.setattr(records, "_listeners", failing_in_child)
+    result = run.invoke(app, ["analyze", "-f", "json", "--jobs", "2", str(FLEET)])
+    assert result.exit_code == 0
+    assert result.stdout == expected
+    assert '"listeners": [' in expected and '"external_networks": [' in expected
+
+
 def test_fleet_json_rows_equal_the_row_dicts() -> None:
     import netnorm
     from netnorm.analysis.audit import Fleet, facts_of

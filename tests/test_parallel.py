@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,12 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None
     assert two.stdout == one.stdout
     assert two.stdout.count("\n") > 10_000
     assert sys.modules.get("netnorm.parallel") is parallel
+
+    def no_fork() -> int:
+        raise OSError("fork refused")
+
+    with pytest.MonkeyPatch.context() as patch:  # no process to be had: read in one pass
+        patch.setattr(os, "fork", no_fork)
+        refused = run.invoke(app, ["parse", "-j", "2", "--format", "jsonl", str(path)])
+    assert refused.exit_code == 0
+    assert refused.stdout == one.stdout

@@ -206,9 +206,16 @@ def run(job: Job, files: list[Named], jobs: int) -> Iterator[FileResult]:
     # when the workers are faster than the writer
     window = jobs * 4
     spool = tempfile.TemporaryDirectory(prefix="netnorm-")
-    job = replace(job, spool=spool.name) if job.payload in ("json", "jsonl") else job
-    # the job (with its pydantic config) goes to each worker once, not with every file
-    with spool, context.Pool(processes=jobs, initializer=_set_job, initargs=(job,)) as pool:
+    spooled = replace(job, spool=spool.name) if job.payload in ("json", "jsonl") else job
+    try:
+        # the job (with its pydantic config) goes to each worker once, not with every file
+        pool = context.Pool(processes=jobs, initializer=_set_job, initargs=(spooled,))
+    except OSError:  # no processes to be had (a limit, no fork): read the files here
+        spool.cleanup()
+        for named in files:
+            yield process_file(job, named)
+        return
+    with spool, pool:
         pending: deque[AsyncResult[list[FileResult]]] = deque()
         for chunk in chunks:
             pending.append(pool.apply_async(_process_with_job, (chunk,)))
