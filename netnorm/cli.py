@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from netnorm.errors import InputError, NetnormError, UsageError
-from netnorm.model.enums import Platform
+from netnorm.model.enums import Platform, Severity
 
 
 class _Group(TyperGroup):
@@ -74,18 +74,6 @@ class ReportFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
-
-
-class SeverityOption(str, Enum):
-    info = "info"
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-
-class PlatformOption(str, Enum):
-    linux = "linux"
-    windows = "windows"
 
 
 class State:
@@ -197,7 +185,7 @@ PathsArg = Annotated[
     ),
 ]
 PlatformOpt = Annotated[
-    PlatformOption | None,
+    Platform | None,
     typer.Option("--platform", help="Skip detection: treat every row as linux or windows."),
 ]
 HostOpt = Annotated[str | None, typer.Option("--host", help="Record this host on every capture.")]
@@ -272,7 +260,6 @@ def parse(
 
     out = _stdout()
     chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
-    plat = Platform(platform.value) if platform else None
     jsonl = records.JsonlWriter(out) if chosen is ParseFormat.jsonl else None
     csvw = records.CsvWriter(out) if chosen is ParseFormat.csv else None
     jsonw = records.JsonWriter(out) if chosen is ParseFormat.json else None
@@ -283,7 +270,7 @@ def parse(
         try:
             parts = (jobs or os.cpu_count() or 1) if jsonl is not None else 1
             decoded, items = iter_items(
-                _source(path), plat, host=host, encoding=encoding, name=name, parts=parts
+                _source(path), platform, host=host, encoding=encoding, name=name, parts=parts
             )
             conns: list[Any] = []
             unix: list[dict[str, Any]] = []
@@ -366,7 +353,7 @@ def analyze(
         ),
     ] = None,
     fail_on: Annotated[
-        SeverityOption | None,
+        Severity | None,
         typer.Option(
             "--fail-on",
             help="Exit 1 when a finding has this severity or higher (for cron and CI).",
@@ -650,13 +637,12 @@ def diff(
     from netnorm.analysis.diff import diff_connections
     from netnorm.api import iter_capture_dicts
 
-    plat = Platform(platform.value) if platform else None
     sides = []
     for path in (old, new):
         name = _name(path)
         if path != STDIN and not Path(path).is_file():
             raise InputError("no such file", path)
-        captures = list(iter_capture_dicts(_source(path), plat, encoding=encoding, name=name))
+        captures = list(iter_capture_dicts(_source(path), platform, encoding=encoding, name=name))
         for capture in captures:
             for d in capture["diagnostics"]:
                 print_diagnostic(d, name, quiet)
@@ -724,8 +710,8 @@ def schema(
 def flags(
     command: Annotated[str, typer.Argument(help='A netstat command line, e.g. "netstat -npt".')],
     to: Annotated[
-        PlatformOption, typer.Option("--to", help="The platform to translate to.")
-    ] = PlatformOption.windows,
+        Platform, typer.Option("--to", help="The platform to translate to.")
+    ] = Platform.WINDOWS,
 ) -> None:
     """Translate netstat options between Linux and Windows, and say what has no equivalent.
 
@@ -740,7 +726,7 @@ def flags(
     """
     from netnorm.flags import translate
 
-    result = translate(command, Platform(to.value))
+    result = translate(command, to)
     out = _stdout()
     out.write(result.command + "\n")
     for note in result.notes:
