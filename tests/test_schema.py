@@ -10,7 +10,7 @@ import pytest
 from netnorm.api import iter_items
 from netnorm.model.schema import Capture, Connection, Endpoint
 from netnorm.parsers.row import CONNECTION_FIELDS, as_dict
-from netnorm.render.records import connection_json
+from netnorm.render.records import ENDPOINT_KEYS, TIMER_KEYS, connection_json
 from tests.conftest import sample_files, sample_id
 
 CONTRACT_CONNECTION = {
@@ -55,6 +55,13 @@ def test_contract_names_are_present() -> None:
 
 def test_row_order_is_model_order() -> None:
     assert tuple(Connection.model_fields) == CONNECTION_FIELDS
+
+
+def test_csv_nested_keys_are_model_order() -> None:
+    from netnorm.model.schema import Timer
+
+    assert tuple(Endpoint.model_fields) == ENDPOINT_KEYS
+    assert tuple(Timer.model_fields) == TIMER_KEYS
 
 
 @pytest.mark.parametrize("path", sample_files(), ids=sample_id)

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import IO, Any
 
 from netnorm.parsers.endpoints import CACHE_SIZE, ENDPOINT_JSON
-from netnorm.parsers.row import Row, as_dict
+from netnorm.parsers.row import CONNECTION_FIELDS, Row
 from netnorm.parsers.stream import CaptureState
 from netnorm.render.safe import csv_cell
 
@@ -200,26 +200,15 @@ class JsonWriter:
         self.out.write("]}\n")
 
 
+#: Keys of the nested objects, in model order (``tests/test_schema.py`` checks them).
 ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated", "scope")
 TIMER_KEYS = ("kind", "kind_raw", "seconds", "retransmits", "probes")
-CSV_COLUMNS = (
-    ["source", "capture", "platform", "host", "protocol", "family"]
-    + [f"local.{k}" for k in ENDPOINT_KEYS]
-    + [f"remote.{k}" for k in ENDPOINT_KEYS]
-    + [
-        "reach",
-        "state",
-        "state_raw",
-        "pid",
-        "process",
-        "process_truncated",
-        "components",
-        "owner_note",
-    ]
-    + ["recv_q", "send_q", "user", "inode", "security_context"]
-    + [f"timer.{k}" for k in TIMER_KEYS]
-    + ["line"]
-)
+_NESTED = {"local": ENDPOINT_KEYS, "remote": ENDPOINT_KEYS, "timer": TIMER_KEYS}
+CSV_COLUMNS = ["source", "capture", "platform", "host"] + [
+    f"{field}.{key}" if field in _NESTED else field
+    for field in CONNECTION_FIELDS
+    for key in _NESTED.get(field, ("",))
+]
 
 
 def _cell(value: Any) -> Any:
@@ -243,36 +232,16 @@ class CsvWriter:
         self.rows = 0
 
     def connection(self, row: Row, cap: CaptureState) -> None:
-        conn = as_dict(row)
-        local, remote, timer = conn["local"], conn["remote"], conn["timer"] or {}
         platform = cap.platform.value if cap.platform is not None else None
-        cells: list[Any] = [
-            cap.source,
-            cap.index,
-            platform,
-            cap.host,
-            conn["protocol"],
-            conn["family"],
-        ]
-        cells += [local[k] for k in ENDPOINT_KEYS]
-        cells += [remote[k] for k in ENDPOINT_KEYS]
-        cells += [
-            conn["reach"],
-            conn["state"],
-            conn["state_raw"],
-            conn["pid"],
-            conn["process"],
-            conn["process_truncated"],
-            ";".join(conn["components"]),
-            conn["owner_note"],
-            conn["recv_q"],
-            conn["send_q"],
-            conn["user"],
-            conn["inode"],
-            conn["security_context"],
-        ]
-        cells += [timer.get(k) for k in TIMER_KEYS]
-        cells.append(conn["line"])
+        cells: list[Any] = [cap.source, cap.index, platform, cap.host]
+        for field, value in zip(CONNECTION_FIELDS, row, strict=True):
+            keys = _NESTED.get(field)
+            if keys is not None:
+                cells += [None if value is None else value[k] for k in keys]
+            elif field == "components":
+                cells.append(";".join(value))
+            else:
+                cells.append(value)
         self.writer.writerow([_cell(v) for v in cells])
         self.rows += 1
         if self.rows % BATCH == 0:
