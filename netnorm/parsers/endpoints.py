@@ -65,14 +65,19 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
     if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
         IPV4_ENDPOINTS.clear()
     IPV4_ENDPOINTS[text] = ep
-    if len(ENDPOINT_JSON) >= CACHE_SIZE:
-        ENDPOINT_JSON.clear()
-    ENDPOINT_JSON[id(ep)] = (
+    remember_json(
         ep,
         f'{{"address":"{address}","port":{port},"host":null,"service":null,"zone":null,'
         '"truncated":false,"scope":null}',
     )
     return ep
+
+
+def remember_json(ep: EndpointDict, text: str) -> None:
+    """Keep the JSON text of a shared endpoint dict for the writers (see ``ENDPOINT_JSON``)."""
+    if len(ENDPOINT_JSON) >= CACHE_SIZE:
+        ENDPOINT_JSON.clear()
+    ENDPOINT_JSON[id(ep)] = (ep, text)  # holding ep keeps its id from being reused
 
 
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
@@ -120,17 +125,11 @@ def _port(text: str) -> tuple[int | None, str | None]:
 
 
 def _endpoint(address_text: str, port_text: str, truncated: bool) -> EndpointDict:
-    address, host, zone = canonical_address(address_text)
-    port, service = _port(port_text)
-    return {
-        "address": address,
-        "port": port,
-        "host": host,
-        "service": service,
-        "zone": zone,
-        "truncated": truncated,
-        "scope": None,
-    }
+    ep = _new_endpoint()
+    ep["address"], ep["host"], ep["zone"] = canonical_address(address_text)
+    ep["port"], ep["service"] = _port(port_text)
+    ep["truncated"] = truncated
+    return ep
 
 
 @lru_cache(maxsize=8192)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import IO, Any
 
-from netnorm.parsers.endpoints import CACHE_SIZE, ENDPOINT_JSON
+from netnorm.parsers.endpoints import ENDPOINT_JSON, remember_json
 from netnorm.parsers.row import CONNECTION_FIELDS, Row
 from netnorm.parsers.stream import CaptureState
 from netnorm.render.safe import csv_cell
@@ -24,11 +24,9 @@ from netnorm.render.safe import csv_cell
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _str = json.encoder.encode_basestring
 
-_ENDPOINT_JSON = ENDPOINT_JSON
-
 
 def _endpoint_json(ep: dict[str, Any]) -> str:
-    hit = _ENDPOINT_JSON.get(id(ep))
+    hit = ENDPOINT_JSON.get(id(ep))
     if hit is not None and hit[0] is ep:
         return hit[1]
     address, port, host, service, zone = (
@@ -47,9 +45,7 @@ def _endpoint_json(ep: dict[str, Any]) -> str:
         f'"truncated":{"true" if ep["truncated"] else "false"},'
         f'"scope":{"null" if ep["scope"] is None else _str(ep["scope"])}}}'
     )
-    if len(_ENDPOINT_JSON) >= CACHE_SIZE:
-        _ENDPOINT_JSON.clear()
-    _ENDPOINT_JSON[id(ep)] = (ep, text)  # holding ep keeps its id from being reused
+    remember_json(ep, text)
     return text
 
 
@@ -103,9 +99,9 @@ def connection_json(row: Row) -> str:
     ) = row
     key = (protocol, family, reach, state, state_raw)
     heads = _HEADS.get(key) or _heads(key)
-    hit = _ENDPOINT_JSON.get(id(local))
+    hit = ENDPOINT_JSON.get(id(local))
     local_json = hit[1] if hit is not None and hit[0] is local else _endpoint_json(local)
-    hit = _ENDPOINT_JSON.get(id(remote))
+    hit = ENDPOINT_JSON.get(id(remote))
     remote_json = hit[1] if hit is not None and hit[0] is remote else _endpoint_json(remote)
     if process is None and not components and owner_note is None and not process_truncated:
         owner = _NO_OWNER
