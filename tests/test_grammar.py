@@ -264,3 +264,18 @@ def test_windows_non_owner_line() -> None:
     )
     assert row is not None
     assert win.attach_owner_line(row, "Active Connections") is None
+
+
+@pytest.mark.parametrize("line", [" [a]", " []", " [a] [b]", " [NVIDIA Web Helper.exe]", "  [x]"])
+def test_image_shortcut_agrees_with_the_owner_line_grammar(line: str) -> None:
+    """` [image]` lines skip the regex; they must come out as the regex reads them."""
+    row = win.parse_row(
+        "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1
+    )
+    assert row is not None
+    m = win.WINDOWS_OWNER_LINE.re.match(line)
+    assert m is not None
+    image, component, _note = m.groups()
+    kind = win.attach_owner_line(row, line)
+    assert kind == ("image" if image else "component" if component else "note")
+    assert as_dict(row)["process"] == image

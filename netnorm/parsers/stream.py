@@ -29,7 +29,7 @@ from netnorm.model.vocabulary import (
 )
 from netnorm.parsers import linux_netstat as lx
 from netnorm.parsers import windows_netstat as win
-from netnorm.parsers.row import LINE, LOCAL, PID, PROCESS, PROTOCOL, REMOTE, STATE, Row
+from netnorm.parsers.row import LINE, LOCAL, PID, PROTOCOL, REMOTE, STATE, Row
 
 #: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
 MAX_DIAGNOSTICS = 1000
@@ -318,18 +318,8 @@ class Reader:
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
-            if line[:2] == " [":  # never a row; ` [image]`, the commonest owner line
-                pending = self.pending
-                if pending is not None and line[-1:] == "]" and len(line) > 3:
-                    pending[PROCESS] = line[2:-1]  # what WINDOWS_IMAGE takes from this line
-                    cap.images_seen = True
-                    cap.last_line = lineno
-                    if structural is not None:
-                        structural.append(lineno)
-                    continue
-                row = None
-            else:
-                row = parse(line, lineno)
+            # an ` [image]` line, the commonest owner line, is never a row
+            row = parse(line, lineno) if line[:2] != " [" else None
             if row is not None:
                 pending = self.pending
                 if pending is not None:

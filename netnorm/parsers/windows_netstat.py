@@ -123,6 +123,9 @@ def attach_owner_line(row: Row, line: str) -> str | None:
         ``"image"``, ``"component"`` or ``"note"`` for what the line was, or ``None`` when the
         line is not an owner line (then the pending row is complete).
     """
+    if line[:2] == " [" and line[-1:] == "]" and len(line) > 3:
+        row[PROCESS] = line[2:-1]  # the commonest owner line, taken as WINDOWS_IMAGE would
+        return "image"
     m = _owner_line_match(line)
     if m is None:
         return None
