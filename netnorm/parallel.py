@@ -407,7 +407,8 @@ def _fits(reader: Reader, result: dict[str, Any] | None) -> bool:
     """True when the worker's guess was the real state at its first line."""
     if result is None or reader.capture is None:
         return False
-    if reader.signature() is None or reader.signature() != result["signature"]:
+    signature = reader.signature()
+    if signature is None or signature != result["signature"]:
         return False
     if reader.pending is not None and not result["starts_with_row"]:
         return False  # owner lines of the pending row may follow the cut

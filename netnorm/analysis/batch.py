@@ -193,10 +193,24 @@ CHUNK = 8
 
 def run(job: Job, files: list[Named], jobs: int) -> Iterator[FileResult]:
     """Yield each file's result in input order, using up to ``jobs`` processes."""
-    if jobs <= 1 or len(files) <= 1 or any(n.path == "-" for n in files):
-        for named in files:
-            yield process_file(job, named)
-        return
+    if jobs > 1 and len(files) > 1 and all(n.path != "-" for n in files):
+        spool = tempfile.TemporaryDirectory(prefix="netnorm-")
+        try:
+            yield from _run_pool(job, files, jobs, spool.name)
+            return
+        except _NoProcesses:  # a process limit, no fork: read the files here
+            pass
+        finally:
+            spool.cleanup()
+    for named in files:
+        yield process_file(job, named)
+
+
+class _NoProcesses(Exception):
+    """The pool could not start its workers."""
+
+
+def _run_pool(job: Job, files: list[Named], jobs: int, spool: str) -> Iterator[FileResult]:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     # small chunks for a small run, so that every worker gets some
@@ -205,17 +219,13 @@ def run(job: Job, files: list[Named], jobs: int) -> Iterator[FileResult]:
     # a bounded window of chunks in flight: results wait in memory only a few at a time, even
     # when the workers are faster than the writer
     window = jobs * 4
-    spool = tempfile.TemporaryDirectory(prefix="netnorm-")
-    spooled = replace(job, spool=spool.name) if job.payload in ("json", "jsonl") else job
+    spooled = replace(job, spool=spool) if job.payload in ("json", "jsonl") else job
     try:
         # the job (with its pydantic config) goes to each worker once, not with every file
         pool = context.Pool(processes=jobs, initializer=_set_job, initargs=(spooled,))
-    except OSError:  # no processes to be had (a limit, no fork): read the files here
-        spool.cleanup()
-        for named in files:
-            yield process_file(job, named)
-        return
-    with spool, pool:
+    except OSError:
+        raise _NoProcesses from None
+    with pool:
         pending: deque[AsyncResult[list[FileResult]]] = deque()
         for chunk in chunks:
             pending.append(pool.apply_async(_process_with_job, (chunk,)))
