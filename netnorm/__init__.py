@@ -50,16 +50,8 @@ __all__ = [
     "parse",
 ]
 
-_MODELS = {
-    "Capture",
-    "CaptureOptions",
-    "Connection",
-    "Diagnostic",
-    "Endpoint",
-    "Finding",
-    "Report",
-    "UnixSocket",
-}
+#: The names of ``__all__`` not defined here: the pydantic models, imported on first use.
+_MODELS = frozenset(name for name in __all__ if name not in globals())
 
 
 def __getattr__(name: str) -> Any:
