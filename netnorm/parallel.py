@@ -15,10 +15,7 @@ line after line. Either way the output is what one pass over the file gives:
 from __future__ import annotations
 
 import codecs
-import multiprocessing
 import os
-import pickle
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import chain, islice
@@ -56,6 +53,8 @@ def splittable(encoding: str) -> bool:
 
 def can_fork() -> bool:
     """Workers are forked: they share the loaded modules and start in a few milliseconds."""
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -301,11 +300,11 @@ def split_items(
     hold the counters of its last part only; use this for JSONL output, not for capture
     summaries.
     """
-    if parts < 2 or not can_fork():
+    if parts < 2:
         return None
     try:
         size = os.path.getsize(path)
-        if size < MIN_SIZE or not os.path.isfile(path):
+        if size < MIN_SIZE or not os.path.isfile(path) or not can_fork():
             return None
         parts = min(parts, size // MIN_PART)  # no process for a few rows
         with open(path, "rb") as stream:
@@ -331,11 +330,15 @@ class _Mailbox:
         self.message: bytes | None = None
 
     def send(self, obj: Any) -> None:
+        import pickle
+
         self.message = pickle.dumps(obj)  # what a pipe does to it
 
     def recv(self) -> Any:
         if self.message is None:
             raise EOFError
+        import pickle
+
         return pickle.loads(self.message)
 
     def close(self) -> None:
@@ -361,6 +364,10 @@ def _items(
 ) -> Iterator[Item]:
     """The items of the whole file; ``inline`` reads the parts one after the other in this
     process, for tests."""
+    # imported here: most files are small and never get this far
+    import multiprocessing
+    import tempfile
+
     context = multiprocessing.get_context("fork")
     workers: list[Part] = []
     for k, (offset, line) in enumerate(cuts):
