@@ -74,12 +74,14 @@ def iter_items(
     encoding: str | None = None,
     name: str | None = None,
     parts: int = 1,
+    text: bool = False,
 ) -> tuple[Decoded, Iterator[Item]]:
     """Stream the raw reader items of one source (see ``netnorm.parsers.stream.Reader``).
 
     With ``parts`` above 1, a large file is read in that many parts at once by worker
     processes (see ``netnorm.parallel``); their connections then come as ``Event.RENDERED``
-    items of JSONL text, so this is for JSONL output only.
+    items of JSONL text, so this is for JSONL output only. So is ``text``, which asks the
+    reader for its text mode (see ``Reader``).
 
     Returns:
         How the input was decoded, and the items. Iterating them raises ``FormatError`` at the
@@ -92,7 +94,13 @@ def iter_items(
 
         display = name or str(source)
         split = split_items(
-            os.fspath(source), parts, source=display, platform=forced, host=host, encoding=encoding
+            os.fspath(source),
+            parts,
+            source=display,
+            platform=forced,
+            host=host,
+            encoding=encoding,
+            text=text,
         )
     if split is not None:
         decoded, all_items = split
@@ -106,7 +114,7 @@ def iter_items(
             if owned:
                 stream.close()
             raise
-        all_items = Reader(display, forced, host).read(lines)
+        all_items = Reader(display, forced, host, text=text).read(lines)
 
     def items() -> Iterator[Item]:
         found = False

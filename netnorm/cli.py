@@ -270,7 +270,13 @@ def parse(
         try:
             parts = (jobs or os.cpu_count() or 1) if jsonl is not None else 1
             decoded, items = iter_items(
-                _source(path), platform, host=host, encoding=encoding, name=name, parts=parts
+                _source(path),
+                platform,
+                host=host,
+                encoding=encoding,
+                name=name,
+                parts=parts,
+                text=jsonl is not None,
             )
             conns: list[Any] = []
             unix: list[dict[str, Any]] = []

@@ -18,7 +18,7 @@ import codecs
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from itertools import chain, islice
+from itertools import chain
 from typing import IO, Any
 
 from netnorm.decode import SAMPLE_SIZE, Decoded, detect_encoding, range_lines
@@ -67,9 +67,11 @@ class Seed:
     windows_pid: bool | None
     locale: str | None
 
-    def reader(self, source: str, platform: Platform | None, host: str | None, line: int) -> Reader:
+    def reader(
+        self, source: str, platform: Platform | None, host: str | None, line: int, text: bool
+    ) -> Reader:
         """A reader in the middle of such a table, in capture 0."""
-        reader = Reader(source, platform, host)
+        reader = Reader(source, platform, host, text=text)
         cap = CaptureState(source, 0, line, platform=self.platform, host=host, locale=self.locale)
         cap.linux_cols = replace(self.cols)
         cap.windows_pid = self.windows_pid
@@ -183,19 +185,21 @@ def _work(
     source: str,
     platform: Platform | None,
     host: str | None,
+    text: bool,
     send: Any,
 ) -> None:
     """In the worker: read the part, write its rows as JSON text, send back the rest."""
     from netnorm.render.records import connection_json
 
     try:
-        reader = seed.reader(source, platform, host, part.line)
+        reader = seed.reader(source, platform, host, part.line, text)
         seeded = reader.capture
         assert seeded is not None
         signature = reader.signature()
         events: list[tuple[str, Any, int | None, Platform | None]] = []
         out = part.out
-        batch: list[str] = []
+        batch: list[str] = []  # texts not written yet, of ``batched`` characters
+        batched = 0
         run_cap: CaptureState | None = None
         run_platform: Platform | None = None
         run = 0
@@ -209,17 +213,23 @@ def _work(
                     break
             starts_with_row = bool(head) and _is_row_text(head[-1][1], seed.platform)
             for kind, payload, cap in reader.read(chain(head, lines), finish=False):
-                if kind == Event.CONNECTION:
+                if kind == Event.CONNECTION or kind == Event.RENDERED:
                     assert cap is not None
                     if cap is not run_cap or cap.platform is not run_platform:
                         if run:
                             events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
                         run_cap, run_platform, run = cap, cap.platform, 0
-                    batch += [connection_json(row) + "\n" for row in payload]
-                    run += len(payload)
-                    if len(batch) >= 4096:
+                    if kind == Event.RENDERED:
+                        texts = payload
+                    else:
+                        texts = [connection_json(row) + "\n" for row in payload]
+                    batch += texts
+                    size = sum(map(len, texts))
+                    run += size
+                    batched += size
+                    if batched >= _BLOCK:
                         out.write("".join(batch))
-                        batch = []
+                        batch, batched = [], 0
                     continue
                 if run:
                     events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
@@ -267,7 +277,7 @@ def _state(reader: Reader) -> dict[str, Any]:
 
 def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     """The reader as the worker left it, with its capture numbers moved up by ``base``."""
-    reader = Reader(previous.source, previous.forced, previous.host)
+    reader = Reader(previous.source, previous.forced, previous.host, text=previous.text)
     cap: CaptureState | None = state["capture"]
     if cap is not None:
         if cap.index == 0 and previous.capture is not None:
@@ -291,6 +301,7 @@ def split_items(
     platform: Platform | None = None,
     host: str | None = None,
     encoding: str | None = None,
+    text: bool = False,
 ) -> tuple[Decoded, Iterator[Item]] | None:
     """Reader items for one file read in ``parts`` parts at once, or ``None`` when the file is
     small, not seekable, in an encoding that cannot be cut, or has no table to guess from.
@@ -320,7 +331,7 @@ def split_items(
         return None
     if not cuts:
         return None
-    return decoded, _items(path, cuts, decoded.encoding, seed, source, platform, host)
+    return decoded, _items(path, cuts, decoded.encoding, seed, source, platform, host, text=text)
 
 
 class _Mailbox:
@@ -360,6 +371,7 @@ def _items(
     platform: Platform | None,
     host: str | None,
     *,
+    text: bool = False,
     inline: bool = False,
 ) -> Iterator[Item]:
     """The items of the whole file; ``inline`` reads the parts one after the other in this
@@ -374,7 +386,7 @@ def _items(
         stop = cuts[k + 1][0] if k + 1 < len(cuts) else None
         out = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by stop_worker)
         part = Part(offset, line, stop, out)
-        args = (part, path, encoding, seed, source, platform, host)
+        args = (part, path, encoding, seed, source, platform, host, text)
         if inline:
             part.receive = part.process = _Mailbox()
             _work(*args, part.receive)
@@ -389,7 +401,7 @@ def _items(
                 part.receive = part.process = _Mailbox()
             send.close()
         workers.append(part)
-    reader = Reader(source, platform, host)
+    reader = Reader(source, platform, host, text=text)
     try:
         with open(path, "rb") as stream:
             yield from reader.read(range_lines(stream, encoding, 0, cuts[0][0], 1), finish=False)
@@ -437,9 +449,25 @@ def _replay(
         if index is not None:
             cap = CaptureState(source, index + base, 0, platform=run_platform, host=host)
         if kind == Event.RENDERED:
-            yield kind, islice(out, payload), cap
+            yield kind, _blocks(out, payload), cap
         elif kind == Event.CAPTURE:
             payload.index += base
             yield kind, payload, payload
         else:
             yield kind, payload, cap
+
+
+#: Characters of a worker's output read at a time.
+_BLOCK = 1 << 20
+
+
+def _blocks(out: IO[str], size: int) -> Iterator[str]:
+    """The next ``size`` characters of a worker's output, in blocks of whole lines."""
+    while size > 0:
+        block = out.read(min(size, _BLOCK))
+        if not block:
+            return  # cut short: the caller's check of the worker's counts fails
+        if block[-1] != "\n":
+            block += out.readline()
+        size -= len(block)
+        yield block

@@ -14,6 +14,7 @@ from netnorm import parallel
 from netnorm.api import iter_items
 from netnorm.cli import app
 from netnorm.decode import SAMPLE_SIZE, detect_encoding
+from netnorm.model.enums import Platform
 from netnorm.parsers.stream import Event
 from netnorm.render.records import JsonlWriter
 
@@ -74,8 +75,32 @@ def test_every_cut_gives_the_single_pass_output(path: Path, encoding: str) -> No
     cut_sets = [[start] for start in starts]
     cut_sets += [[a, b] for a, b in zip(starts[::3], starts[2::3], strict=False)]
     for cuts in cut_sets:
-        items = parallel._items(str(path), cuts, encoding, seed, name, None, None, inline=True)
-        assert _output(items) == expected, f"cut at lines {[line for _, line in cuts]}"
+        for text in (False, True):
+            items = parallel._items(
+                str(path), cuts, encoding, seed, name, None, None, text=text, inline=True
+            )
+            assert _output(items) == expected, f"cut at lines {[n for _, n in cuts]}, {text=}"
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
+def test_text_mode_gives_the_rows_output(path: Path) -> None:
+    """The reader's text mode writes Windows rows without building them: the JSONL text, the
+    diagnostics and the inferred options are those of the rows."""
+    name = str(path)
+
+    def run(text: bool) -> tuple[Any, ...]:
+        items = list(iter_items(path, name=name, text=text)[1])
+        options = [cap.options() for kind, _, cap in items if kind == Event.CAPTURE]
+        kinds = {(kind, cap.platform) for kind, _, cap in items if cap is not None}
+        return _output(items), options, kinds
+
+    rows, rows_options, rows_kinds = run(False)
+    text, text_options, text_kinds = run(True)
+    assert text == rows
+    assert text_options == rows_options
+    assert not any(kind == Event.RENDERED for kind, _ in rows_kinds)
+    if (Event.CONNECTION, Platform.WINDOWS) in rows_kinds:
+        assert (Event.RENDERED, Platform.WINDOWS) in text_kinds  # the text mode was used
 
 
 def test_a_guess_that_fails_falls_back(tmp_path: Path) -> None:
@@ -110,14 +135,14 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None
     data = path.read_bytes()
     assert parallel.plan(io.BytesIO(data), len(data), "utf-8", 2, parallel.Platform.WINDOWS)
     rendered = []  # runs of rows a worker serialised: there are some only with -j 2
-    original = JsonlWriter.rendered
+    original = parallel._blocks
 
-    def counting(self: JsonlWriter, lines: Any, cap: Any) -> None:
-        rendered.append(cap.index)
-        original(self, lines, cap)
+    def counting(out: Any, size: int) -> Any:
+        rendered.append(size)
+        return original(out, size)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(JsonlWriter, "rendered", counting)
+        patch.setattr(parallel, "_blocks", counting)
         one = run.invoke(app, ["parse", "-j", "1", "--format", "jsonl", str(path)])
         assert rendered == []
         two = run.invoke(app, ["parse", "-j", "2", "--format", "jsonl", str(path)])

@@ -37,7 +37,9 @@ CACHE_SIZE = 1024
 IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
 
-_ipv4_endpoint_match = IPV4_ENDPOINT.re.fullmatch
+#: Splits canonical ``IPv4:port`` text into its two parts, or gives ``None``.
+split_ipv4_endpoint = IPV4_ENDPOINT.re.fullmatch
+_ipv4_endpoint_match = split_ipv4_endpoint
 _new_endpoint: Callable[[], EndpointDict] = {
     "address": None,
     "port": None,
@@ -65,12 +67,16 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
     if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
         IPV4_ENDPOINTS.clear()
     IPV4_ENDPOINTS[text] = ep
-    remember_json(
-        ep,
-        f'{{"address":"{address}","port":{port},"host":null,"service":null,"zone":null,'
-        '"truncated":false,"scope":null}',
-    )
+    remember_json(ep, ipv4_json(address, port))
     return ep
+
+
+def ipv4_json(address: str, port: str) -> str:
+    """The JSON of the endpoint of canonical ``IPv4:port`` text (it needs no escaping)."""
+    return (
+        f'{{"address":"{address}","port":{port},"host":null,"service":null,"zone":null,'
+        '"truncated":false,"scope":null}'
+    )
 
 
 def remember_json(ep: EndpointDict, text: str) -> None:

@@ -29,7 +29,19 @@ from netnorm.model.vocabulary import (
 )
 from netnorm.parsers import linux_netstat as lx
 from netnorm.parsers import windows_netstat as win
-from netnorm.parsers.row import LINE, LOCAL, PID, PROTOCOL, REMOTE, STATE, Row
+from netnorm.parsers.row import (
+    COMPONENTS,
+    CONNECTION_FIELDS,
+    LINE,
+    LOCAL,
+    OWNER_NOTE,
+    PID,
+    PROCESS,
+    PROTOCOL,
+    REMOTE,
+    STATE,
+    Row,
+)
 
 #: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
 MAX_DIAGNOSTICS = 1000
@@ -148,7 +160,8 @@ class Event:
     UNIX = "unix"
     DIAGNOSTIC = "diagnostic"
     CAPTURE = "capture"
-    #: Connections already serialised as JSONL text by a worker (``netnorm.parallel`` only).
+    #: Connections already serialised as JSON text (``Reader`` in text mode, and the workers of
+    #: ``netnorm.parallel``): blocks of lines, each line ended by a line break.
     RENDERED = "rendered"
 
 
@@ -160,6 +173,7 @@ class Reader:
     """Reads one source's lines and yields ``(kind, payload, capture)`` items.
 
     Kinds: ``connection`` (a list of rows, in order: the rows of a table come in batches),
+    ``rendered`` (in text mode, see below: a list of blocks of JSON lines),
     ``unix`` (a row dict, as it is read), ``diagnostic`` (a dict, as
     it is found; the capture may be ``None`` before the first one starts) and ``capture`` (the
     finished ``CaptureState``, after all its rows).
@@ -169,6 +183,10 @@ class Reader:
         platform: force one dialect (``linux`` or ``windows``); rows of the other become
             diagnostics.
         host: the host recorded on every capture.
+        text: for JSONL output: the rows of a Windows table then come as ``rendered`` items,
+            blocks of their JSON text (``netnorm.render.records.connection_json``, each line
+            ended by a line break), written from the fields as printed without building the
+            rows. Any other row still comes as a ``connection`` item.
     """
 
     def __init__(
@@ -176,10 +194,13 @@ class Reader:
         source: str,
         platform: Platform | None = None,
         host: str | None = None,
+        *,
+        text: bool = False,
     ) -> None:
         self.source = source
         self.forced = platform
         self.host = host
+        self.text = text
         self.capture: CaptureState | None = None
         self.count = 0
         self.preamble: list[dict[str, Any]] = []
@@ -278,7 +299,10 @@ class Reader:
             if cap is not None and cap.section == "inet" and len(line) <= MAX_LINE:
                 # the hot path: rows of the platform this capture already has
                 if cap.platform is Platform.WINDOWS:
-                    stopped = yield from self._windows_table(it, cap, lineno, line)
+                    if self.text:
+                        stopped = yield from self._windows_text(it, cap, lineno, line)
+                    else:
+                        stopped = yield from self._windows_table(it, cap, lineno, line)
                 elif cap.platform is Platform.LINUX:
                     stopped = yield from self._linux_table(it, cap, lineno, line)
                 else:
@@ -344,6 +368,100 @@ class Reader:
             lineno = 0
         if done:
             yield CONNECTION, done, cap
+        return (lineno, line) if lineno else None
+
+    def _windows_text(
+        self, it: Iterator[tuple[int, str]], cap: CaptureState, first: int, first_line: str
+    ) -> Generator[Item, None, tuple[int, str] | None]:
+        """``_windows_table`` in text mode: the same rows, counters and owner lines, but each
+        row is written as JSON text once its owner lines are complete; returns alike."""
+        from netnorm.render.records import (
+            WINDOWS_TAIL,
+            connection_json,
+            owner_json,
+            windows_field,
+            windows_head,
+        )
+
+        match = win.match_row
+        attach = win.attach_owner_line
+        owner_seen = self._owner_seen
+        count = self._windows_count
+        structural = self.structural
+        no_owner = owner_json(None, False, [], None)
+        done: list[str] = []
+        # the last row, whose owner lines may follow: its text up to the PID, its line, and
+        # once an owner line came, a row that holds the owner fields
+        head: str | None = None
+        head_line = 0
+        head_text = ""
+        owner: Row | None = None
+        # or a whole row, read before the table (the first row of a capture)
+        whole = self.pending
+        self.pending = None
+        for lineno, line in chain(((first, first_line),), it):
+            if len(line) > MAX_LINE:
+                break
+            fields = match(line) if line[:2] != " [" else None
+            if fields is not None:
+                if whole is not None:
+                    done.append(connection_json(whole) + "\n")
+                    whole = None
+                elif head is not None:
+                    if owner is not None:
+                        head += owner_json(
+                            owner[PROCESS], False, owner[COMPONENTS], owner[OWNER_NOTE]
+                        )
+                        owner = None
+                    else:
+                        head += no_owner
+                    done.append(f"{head}{WINDOWS_TAIL}{head_line}}}\n")
+                    if len(done) >= BATCH:
+                        yield Event.RENDERED, ["".join(done)], cap
+                        done = []
+                token, local, remote, state_raw, pid = fields
+                local_json, family, local_name = windows_field(local)
+                remote_json, _, remote_name = windows_field(remote)
+                before, between, protocol, state = windows_head(token, family, state_raw)
+                if pid is None:
+                    pid = "null"
+                elif pid[0] == "0" and len(pid) > 1:
+                    pid = str(int(pid))
+                count(cap, lineno, protocol, state, pid != "null", local_name or remote_name)
+                head = f'{before}{local_json},"remote":{remote_json}{between}{pid}'
+                head_line, head_text = lineno, line
+                continue
+            if whole is not None or head is not None:
+                if whole is not None:
+                    target = whole
+                else:
+                    if owner is None:
+                        owner = _owner_row()
+                    target = owner
+                kind = attach(target, line)
+                if kind is not None:
+                    owner_seen(cap, kind, lineno)
+                    if structural is not None:
+                        structural.append(lineno)
+                    continue
+            if line and not line.isspace():
+                break
+        else:
+            lineno = 0
+        if done:
+            yield Event.RENDERED, ["".join(done)], cap
+        if whole is not None:
+            self.pending = whole
+        elif head is not None:  # left as a row: the slow path may bring more owner lines
+            row = win.parse_row(head_text, head_line)
+            assert row is not None
+            if owner is not None:
+                row[PROCESS], row[COMPONENTS], row[OWNER_NOTE] = (
+                    owner[PROCESS],
+                    owner[COMPONENTS],
+                    owner[OWNER_NOTE],
+                )
+            self.pending = row
         return (lineno, line) if lineno else None
 
     def _linux_table(
@@ -458,23 +576,34 @@ class Reader:
 
     @staticmethod
     def _windows_seen(cap: CaptureState, row: Row) -> None:
+        local, remote = row[LOCAL], row[REMOTE]
+        Reader._windows_count(
+            cap,
+            row[LINE],
+            row[PROTOCOL],
+            row[STATE],
+            row[PID] is not None,
+            not cap.names_seen and (_shows_name(local) or _shows_name(remote)),
+        )
+
+    @staticmethod
+    def _windows_count(
+        cap: CaptureState, lineno: int, protocol: str, state: str | None, pid: bool, names: bool
+    ) -> None:
+        """Count a Windows row into the capture's counters (see ``CaptureState.options``)."""
         cap.rows += 1
-        cap.last_line = row[LINE]
-        protocol = row[PROTOCOL]
+        cap.last_line = lineno
         cap.protocols.add(protocol)
-        state = row[STATE]
         if state == "LISTEN" or state == "BOUND" or protocol == "udp":
             cap.listen_rows += 1
             if state == "BOUND":
                 cap.bound_seen = True
         else:
             cap.other_rows += 1
-        if row[PID] is not None:
+        if pid:
             cap.windows_pid = True
-        if not cap.names_seen:
-            local, remote = row[LOCAL], row[REMOTE]
-            if local["host"] or local["service"] or remote["host"] or remote["service"]:
-                cap.names_seen = _shows_name(local) or _shows_name(remote)
+        if names:
+            cap.names_seen = True  # Windows never cuts a field
 
     def _slow_line(
         self, line: str, lineno: int, allow_linux: bool, allow_windows: bool
@@ -715,6 +844,13 @@ class Reader:
             assert cap is not None
         cap.platform = platform
         cap.expect_header = False
+
+
+def _owner_row() -> Row:
+    """A row that only collects owner lines (``win.attach_owner_line``) for text mode."""
+    row: Row = [None] * len(CONNECTION_FIELDS)
+    row[COMPONENTS] = []
+    return row
 
 
 def looks_like_header(text: str) -> bool:

@@ -77,6 +77,32 @@ def _state(word: str) -> tuple[str | None, str]:
     return found
 
 
+def match_row(line: str) -> tuple[str, str, str, str | None, str | None] | None:
+    """The fields of a connection row as printed: protocol, local, remote, state, PID; or
+    ``None`` when the line is not a row."""
+    m = _row_match(line)
+    return None if m is None else m.groups()  # type: ignore[return-value]
+
+
+def protocol(token: str) -> str:
+    """The schema's protocol for the ``Proto`` column (``TCP``, ``UDPv6`` …)."""
+    return "udp" if token[0] in "Uu" else "tcp"
+
+
+def state(word: str | None) -> str | None:
+    """The canonical state of a state column, ``None`` for none (UDP)."""
+    return None if word is None else _state(word)[0]
+
+
+def endpoint(text: str) -> tuple[dict[str, Any], str | None]:
+    """The endpoint of an address field, and the family it shows (``None`` for a name or
+    ``*``)."""
+    ep = _ipv4_endpoints.get(text) or ipv4_endpoint(text)
+    if ep is not None:
+        return ep, "ipv4"
+    return _local(text)
+
+
 def parse_row(line: str, lineno: int) -> Row | None:
     """Parse one connection row, or return ``None`` when the line is not one.
 
@@ -87,11 +113,7 @@ def parse_row(line: str, lineno: int) -> Row | None:
     if m is None:
         return None
     proto, local, remote, state_raw, pid = m.groups()
-    local_ep = _ipv4_endpoints.get(local) or ipv4_endpoint(local)
-    if local_ep is not None:
-        family: str | None = "ipv4"
-    else:
-        local_ep, family = _local(local)
+    local_ep, family = endpoint(local)
     remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or windows_endpoint(remote)
     return [
         "udp" if proto[0] in "Uu" else "tcp",

@@ -14,12 +14,21 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from netnorm.parsers.endpoints import ENDPOINT_JSON, remember_json
+from netnorm.parsers import windows_netstat as win
+from netnorm.parsers.endpoints import (
+    CACHE_SIZE,
+    ENDPOINT_JSON,
+    ipv4_json,
+    remember_json,
+    split_ipv4_endpoint,
+)
 from netnorm.parsers.row import CONNECTION_FIELDS, Row
-from netnorm.parsers.stream import CaptureState
 from netnorm.render.safe import csv_cell
+
+if TYPE_CHECKING:  # the reader writes text with this module in text mode
+    from netnorm.parsers.stream import CaptureState
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _str = json.encoder.encode_basestring
@@ -69,6 +78,20 @@ def _heads(key: tuple[Any, ...]) -> tuple[str, str]:
     return found
 
 
+def owner_json(
+    process: str | None, truncated: bool, components: list[str], note: str | None
+) -> str:
+    """The owner fields of a row as JSON text, from ``,"process":`` to the owner note."""
+    if process is None and not components and note is None and not truncated:
+        return _NO_OWNER
+    return (
+        f',"process":{"null" if process is None else _str(process)},'
+        f'"process_truncated":{"true" if truncated else "false"},'
+        f'"components":[{",".join(map(_str, components))}],'
+        f'"owner_note":{"null" if note is None else _str(note)}'
+    )
+
+
 def connection_json(row: Row) -> str:
     """Serialise a connection row to the JSON of ``Connection`` (without the opening brace).
 
@@ -106,12 +129,7 @@ def connection_json(row: Row) -> str:
     if process is None and not components and owner_note is None and not process_truncated:
         owner = _NO_OWNER
     else:
-        owner = (
-            f',"process":{"null" if process is None else _str(process)},'
-            f'"process_truncated":{"true" if process_truncated else "false"},'
-            f'"components":[{",".join(map(_str, components))}],'
-            f'"owner_note":{"null" if owner_note is None else _str(owner_note)}'
-        )
+        owner = owner_json(process, process_truncated, components, owner_note)
     if user is None and inode is None and context is None and timer is None:
         extras = _NO_LINUX_EXTRAS
     else:
@@ -127,6 +145,51 @@ def connection_json(row: Row) -> str:
         f'"recv_q":{"null" if recv_q is None else recv_q},'
         f'"send_q":{"null" if send_q is None else send_q}{extras}{line}}}'
     )
+
+
+# -- Windows rows as text, for the reader's text mode ---------------------------------------
+
+#: What a Windows address field gives its row, by the field's text (see ``windows_field``).
+_FIELDS: dict[str, tuple[str, str | None, bool]] = {}
+#: The row text around the endpoints, by the Proto, family and state columns.
+_WINDOWS_HEADS: dict[tuple[str, str | None, str | None], tuple[str, str, str, str | None]] = {}
+#: Everything after the owner fields but the line number: Windows has none of these columns.
+WINDOWS_TAIL = ',"recv_q":null,"send_q":null' + _NO_LINUX_EXTRAS
+
+
+def windows_field(text: str) -> tuple[str, str | None, bool]:
+    """What an address field of a Windows row gives its JSON: the endpoint's JSON text, the
+    family it shows (as ``windows_netstat.endpoint``) and whether it shows a host or service
+    name. Cached by the field's text, as the endpoints are."""
+    found = _FIELDS.get(text)
+    if found is None:
+        m = split_ipv4_endpoint(text)
+        if m is not None:
+            found = (ipv4_json(*m.groups()), "ipv4", False)
+        else:
+            ep, family = win.endpoint(text)
+            found = (_endpoint_json(ep), family, bool(ep["host"] or ep["service"]))
+        if len(_FIELDS) >= CACHE_SIZE:
+            _FIELDS.clear()
+        _FIELDS[text] = found
+    return found
+
+
+def windows_head(
+    token: str, family: str | None, state_raw: str | None
+) -> tuple[str, str, str, str | None]:
+    """The text of a Windows row before its local endpoint and between its remote endpoint
+    and PID, with the protocol and canonical state it shows."""
+    key = (token, family, state_raw)
+    found = _WINDOWS_HEADS.get(key)
+    if found is None:
+        protocol, state = win.protocol(token), win.state(state_raw)
+        heads_key = (protocol, family, None, state, state_raw)
+        head, middle = _HEADS.get(heads_key) or _heads(heads_key)
+        found = (head, middle, protocol, state)
+        if len(_WINDOWS_HEADS) < 4096:
+            _WINDOWS_HEADS[key] = found
+    return found
 
 
 def jsonl_prefix(cap: CaptureState) -> str:
@@ -170,14 +233,18 @@ class JsonlWriter:
             self.out.write("\n".join(self._batch))
             self._batch = []
 
-    def rendered(self, lines: Iterable[str], cap: CaptureState) -> None:
-        """Write connections already serialised by ``connection_json``, one per line, each
-        ending in a line break."""
+    def rendered(self, blocks: Iterable[str], cap: CaptureState) -> None:
+        """Write connections already serialised by ``connection_json``: blocks of whole lines,
+        each line ending in a line break (JSON text never holds a raw one)."""
         self.flush()
-        prefix = jsonl_prefix(cap)
-        iterator = iter(lines)
-        while batch := list(islice(iterator, 4096)):
-            self.out.write("".join([prefix + text for text in batch]))
+        if cap is not self._cap or cap.platform is not self._platform:
+            self._cap, self._platform = cap, cap.platform
+            self._prefix = jsonl_prefix(cap)
+        prefix = self._prefix
+        after_break = "\n" + prefix
+        for block in blocks:
+            if block:
+                self.out.write(prefix + block[:-1].replace("\n", after_break) + "\n")
 
 
 class JsonWriter:
