@@ -89,6 +89,20 @@ UNIX_ROW = compose(
 
 # -- Windows netstat.exe -------------------------------------------------------------------
 
+
+def _windows_address(field: str, name: str) -> pp.Regex:
+    # the whole field, and inside it, when it is canonical ``IPv4:port`` (the commonest by
+    # far), its two parts: these need no further look, the other forms go to the endpoints
+    return atom(
+        rf"(?P<{field}>(?P<{field}_ip>{IPV4.pattern}):(?P<{field}_port>{PORT_NUMBER.pattern})"
+        rf"(?=[ \t]|$)|[^\s]{PLUS})",
+        name,
+    )
+
+
+WINDOWS_LOCAL = _windows_address("local", "local address")
+WINDOWS_REMOTE = _windows_address("remote", "foreign address")
+
 WINDOWS_PROTO = atom(r"(?P<proto>TCP|UDP|TCPv6|UDPv6|TCPV6|UDPV6)", "Windows protocol")
 
 #: ``-b`` owner lines: ``[image]`` with one space, a component with two, a note with one.

@@ -10,6 +10,7 @@ structural line, or a diagnostic with its line number. Nothing is dropped silent
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -376,6 +377,9 @@ class Reader:
         """``_windows_table`` in text mode: the same rows, counters and owner lines, but each
         row is written as JSON text once its owner lines are complete; returns alike."""
         from netnorm.render.records import (
+            IPV4_JSON,
+            WINDOWS_FIELDS,
+            WINDOWS_HEADS,
             WINDOWS_TAIL,
             connection_json,
             owner_json,
@@ -385,11 +389,17 @@ class Reader:
 
         match = win.match_row
         attach = win.attach_owner_line
+        field = WINDOWS_FIELDS.get
+        head_of = WINDOWS_HEADS.get
         owner_seen = self._owner_seen
-        count = self._windows_count
         structural = self.structural
-        no_owner = owner_json(None, False, [], None)
+        unowned = owner_json(None, False, [], None) + WINDOWS_TAIL
+        at_ip, at_port, after_port = IPV4_JSON
         done: list[str] = []
+        # counted once per batch: the (Proto, family, state) of each row, and whether a row
+        # had a PID or showed a name
+        keys: list[tuple[str, str | None, str | None]] = []
+        pid_seen = names = False
         # the last row, whose owner lines may follow: its text up to the PID, its line, and
         # once an owner line came, a row that holds the owner fields
         head: str | None = None
@@ -407,27 +417,48 @@ class Reader:
                 if whole is not None:
                     done.append(connection_json(whole) + "\n")
                     whole = None
+                elif owner is not None:
+                    owned = owner_json(owner[PROCESS], False, owner[COMPONENTS], owner[OWNER_NOTE])
+                    done.append(f"{head}{owned}{WINDOWS_TAIL}{head_line}}}\n")
+                    owner = None
                 elif head is not None:
-                    if owner is not None:
-                        head += owner_json(
-                            owner[PROCESS], False, owner[COMPONENTS], owner[OWNER_NOTE]
-                        )
-                        owner = None
-                    else:
-                        head += no_owner
-                    done.append(f"{head}{WINDOWS_TAIL}{head_line}}}\n")
-                    if len(done) >= BATCH:
-                        yield Event.RENDERED, ["".join(done)], cap
-                        done = []
-                token, local, remote, state_raw, pid = fields
-                local_json, family, local_name = windows_field(local)
-                remote_json, _, remote_name = windows_field(remote)
-                before, between, protocol, state = windows_head(token, family, state_raw)
+                    done.append(f"{head}{unowned}{head_line}}}\n")
+                if len(done) >= BATCH:
+                    self._windows_counted(cap, keys, head_line, pid_seen, names)
+                    keys = []
+                    yield Event.RENDERED, ["".join(done)], cap
+                    done = []
+                (
+                    token,
+                    local,
+                    local_ip,
+                    local_port,
+                    remote,
+                    remote_ip,
+                    remote_port,
+                    state_raw,
+                    pid,
+                ) = fields
+                if local_ip is not None:
+                    local_json = f"{at_ip}{local_ip}{at_port}{local_port}{after_port}"
+                    family: str | None = "ipv4"
+                else:
+                    local_json, family, name = field(local) or windows_field(local)
+                    names = names or name
+                if remote_ip is not None:
+                    remote_json = f"{at_ip}{remote_ip}{at_port}{remote_port}{after_port}"
+                else:
+                    remote_json, _, name = field(remote) or windows_field(remote)
+                    names = names or name
+                key = (token, family, state_raw)
+                keys.append(key)
+                before, between = head_of(key) or windows_head(*key)
                 if pid is None:
                     pid = "null"
-                elif pid[0] == "0" and len(pid) > 1:
-                    pid = str(int(pid))
-                count(cap, lineno, protocol, state, pid != "null", local_name or remote_name)
+                else:
+                    pid_seen = True
+                    if pid[0] == "0" and len(pid) > 1:
+                        pid = str(int(pid))
                 head = f'{before}{local_json},"remote":{remote_json}{between}{pid}'
                 head_line, head_text = lineno, line
                 continue
@@ -448,6 +479,8 @@ class Reader:
                 break
         else:
             lineno = 0
+        if keys:
+            self._windows_counted(cap, keys, head_line, pid_seen, names)
         if done:
             yield Event.RENDERED, ["".join(done)], cap
         if whole is not None:
@@ -587,19 +620,40 @@ class Reader:
         )
 
     @staticmethod
-    def _windows_count(
-        cap: CaptureState, lineno: int, protocol: str, state: str | None, pid: bool, names: bool
+    def _windows_counted(
+        cap: CaptureState,
+        keys: list[tuple[str, str | None, str | None]],
+        lineno: int,
+        pid: bool,
+        names: bool,
     ) -> None:
-        """Count a Windows row into the capture's counters (see ``CaptureState.options``)."""
-        cap.rows += 1
-        cap.last_line = lineno
+        """Count the rows of a batch of text mode, told by their (Proto, family, state)."""
+        for (token, _, state_raw), rows in Counter(keys).items():
+            protocol, state = win.protocol(token), win.state(state_raw)
+            Reader._windows_count(cap, lineno, protocol, state, pid, names, rows)
+
+    @staticmethod
+    def _windows_count(
+        cap: CaptureState,
+        lineno: int,
+        protocol: str,
+        state: str | None,
+        pid: bool,
+        names: bool,
+        rows: int = 1,
+    ) -> None:
+        """Count Windows rows that show the same into the capture's counters (see
+        ``CaptureState.options``); ``lineno`` is the line of the last one."""
+        cap.rows += rows
+        if lineno > cap.last_line:  # owner lines after it may have been counted already
+            cap.last_line = lineno
         cap.protocols.add(protocol)
         if state == "LISTEN" or state == "BOUND" or protocol == "udp":
-            cap.listen_rows += 1
+            cap.listen_rows += rows
             if state == "BOUND":
                 cap.bound_seen = True
         else:
-            cap.other_rows += 1
+            cap.other_rows += rows
         if pid:
             cap.windows_pid = True
         if names:

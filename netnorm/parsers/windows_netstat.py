@@ -13,12 +13,12 @@ from typing import Any
 from netnorm.model.vocabulary import windows_state
 from netnorm.parsers._atoms import (
     GAP,
-    LOCAL,
     PLUS,
-    REMOTE,
     STAR,
+    WINDOWS_LOCAL,
     WINDOWS_OWNER_LINE,
     WINDOWS_PROTO,
+    WINDOWS_REMOTE,
     atom,
     compose,
 )
@@ -38,9 +38,9 @@ ROW = compose(
     rf"^[ \t]{STAR}",
     WINDOWS_PROTO,
     GAP,
-    LOCAL,
+    WINDOWS_LOCAL,
     GAP,
-    REMOTE,
+    WINDOWS_REMOTE,
     rf"(?:{GAP}",
     STATE,
     rf")?(?:{GAP}",
@@ -77,9 +77,16 @@ def _state(word: str) -> tuple[str | None, str]:
     return found
 
 
-def match_row(line: str) -> tuple[str, str, str, str | None, str | None] | None:
-    """The fields of a connection row as printed: protocol, local, remote, state, PID; or
-    ``None`` when the line is not a row."""
+#: The fields of a row as ``match_row`` gives them.
+Fields = tuple[
+    str, str, str | None, str | None, str, str | None, str | None, str | None, str | None
+]
+
+
+def match_row(line: str) -> Fields | None:
+    """The fields of a connection row as printed, or ``None`` when the line is not a row:
+    protocol; the local field, and its address and port when it is canonical ``IPv4:port``
+    (else ``None``); the same for the remote field; the state; the PID."""
     m = _row_match(line)
     return None if m is None else m.groups()  # type: ignore[return-value]
 
@@ -112,7 +119,7 @@ def parse_row(line: str, lineno: int) -> Row | None:
     m = _row_match(line)
     if m is None:
         return None
-    proto, local, remote, state_raw, pid = m.groups()
+    proto, local, _, _, remote, _, _, state_raw, pid = m.groups()
     local_ep, family = endpoint(local)
     remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or windows_endpoint(remote)
     return [

@@ -150,18 +150,23 @@ def connection_json(row: Row) -> str:
 # -- Windows rows as text, for the reader's text mode ---------------------------------------
 
 #: What a Windows address field gives its row, by the field's text (see ``windows_field``).
-_FIELDS: dict[str, tuple[str, str | None, bool]] = {}
+WINDOWS_FIELDS: dict[str, tuple[str, str | None, bool]] = {}
 #: The row text around the endpoints, by the Proto, family and state columns.
-_WINDOWS_HEADS: dict[tuple[str, str | None, str | None], tuple[str, str, str, str | None]] = {}
+WINDOWS_HEADS: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
 #: Everything after the owner fields but the line number: Windows has none of these columns.
 WINDOWS_TAIL = ',"recv_q":null,"send_q":null' + _NO_LINUX_EXTRAS
+
+
+#: The JSON of a canonical ``IPv4:port`` endpoint in three pieces, around the address and
+#: port (``endpoints.ipv4_json`` as a template).
+IPV4_JSON = tuple(ipv4_json("\0", "\0").split("\0"))
 
 
 def windows_field(text: str) -> tuple[str, str | None, bool]:
     """What an address field of a Windows row gives its JSON: the endpoint's JSON text, the
     family it shows (as ``windows_netstat.endpoint``) and whether it shows a host or service
     name. Cached by the field's text, as the endpoints are."""
-    found = _FIELDS.get(text)
+    found = WINDOWS_FIELDS.get(text)
     if found is None:
         m = split_ipv4_endpoint(text)
         if m is not None:
@@ -169,26 +174,20 @@ def windows_field(text: str) -> tuple[str, str | None, bool]:
         else:
             ep, family = win.endpoint(text)
             found = (_endpoint_json(ep), family, bool(ep["host"] or ep["service"]))
-        if len(_FIELDS) >= CACHE_SIZE:
-            _FIELDS.clear()
-        _FIELDS[text] = found
+        if len(WINDOWS_FIELDS) >= CACHE_SIZE:
+            WINDOWS_FIELDS.clear()
+        WINDOWS_FIELDS[text] = found
     return found
 
 
-def windows_head(
-    token: str, family: str | None, state_raw: str | None
-) -> tuple[str, str, str, str | None]:
-    """The text of a Windows row before its local endpoint and between its remote endpoint
-    and PID, with the protocol and canonical state it shows."""
-    key = (token, family, state_raw)
-    found = _WINDOWS_HEADS.get(key)
-    if found is None:
-        protocol, state = win.protocol(token), win.state(state_raw)
-        heads_key = (protocol, family, None, state, state_raw)
-        head, middle = _HEADS.get(heads_key) or _heads(heads_key)
-        found = (head, middle, protocol, state)
-        if len(_WINDOWS_HEADS) < 4096:
-            _WINDOWS_HEADS[key] = found
+def windows_head(token: str, family: str | None, state_raw: str | None) -> tuple[str, str]:
+    """The text of a Windows row before its local endpoint, and between its remote endpoint
+    and PID."""
+    protocol, state = win.protocol(token), win.state(state_raw)
+    key = (protocol, family, None, state, state_raw)
+    found = _HEADS.get(key) or _heads(key)
+    if len(WINDOWS_HEADS) < 4096:
+        WINDOWS_HEADS[(token, family, state_raw)] = found
     return found
 
 
