@@ -31,13 +31,9 @@ from netnorm.model.vocabulary import (
 from netnorm.parsers import linux_netstat as lx
 from netnorm.parsers import windows_netstat as win
 from netnorm.parsers.row import (
-    COMPONENTS,
-    CONNECTION_FIELDS,
     LINE,
     LOCAL,
-    OWNER_NOTE,
     PID,
-    PROCESS,
     PROTOCOL,
     REMOTE,
     STATE,
@@ -380,107 +376,123 @@ class Reader:
             IPV4_JSON,
             WINDOWS_FIELDS,
             WINDOWS_HEADS,
+            WINDOWS_OWNERS,
             WINDOWS_TAIL,
             connection_json,
             owner_json,
             windows_field,
             windows_head,
+            windows_owner,
         )
 
         match = win.match_row
         attach = win.attach_owner_line
+        known_owner_line = win.OWNER_LINE_KINDS.get
+        owner_line_kind = win.owner_line_kind
         field = WINDOWS_FIELDS.get
         head_of = WINDOWS_HEADS.get
-        owner_seen = self._owner_seen
+        owned_by = WINDOWS_OWNERS.get
         structural = self.structural
         unowned = owner_json(None, False, [], None) + WINDOWS_TAIL
         at_ip, at_port, after_port = IPV4_JSON
         done: list[str] = []
-        # counted once per batch: the (Proto, family, state) of each row, and whether a row
-        # had a PID or showed a name
+        # counted once per batch: the (Proto, family, state) of each row, the kinds of owner
+        # lines seen, whether a row had a PID or showed a name, and the last line read
         keys: list[tuple[str, str | None, str | None]] = []
+        owner_kinds: set[tuple[bool, bool, bool]] = set()
         pid_seen = names = False
-        # the last row, whose owner lines may follow: its text up to the PID, its line, and
-        # once an owner line came, a row that holds the owner fields
+        last = 0
+        # the last row, whose owner lines may follow: its text up to the PID, its line and
+        # number, and the owner lines that came so far
         head: str | None = None
         head_line = 0
         head_text = ""
-        owner: Row | None = None
+        owner_lines: list[str] = []
         # or a whole row, read before the table (the first row of a capture)
         whole = self.pending
         self.pending = None
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
-            fields = match(line) if line[:2] != " [" else None
-            if fields is not None:
+            kind = known_owner_line(line)
+            fields = None
+            if kind is None:
+                fields = match(line) if line[:2] != " [" else None
+                if fields is None:
+                    if not line or line.isspace():
+                        continue
+                    if head is None and whole is None:
+                        break
+                    kind = owner_line_kind(line)
+                    if kind is None:
+                        break
+            if fields is None:  # an owner line
                 if whole is not None:
-                    done.append(connection_json(whole) + "\n")
-                    whole = None
-                elif owner is not None:
-                    owned = owner_json(owner[PROCESS], False, owner[COMPONENTS], owner[OWNER_NOTE])
-                    done.append(f"{head}{owned}{WINDOWS_TAIL}{head_line}}}\n")
-                    owner = None
+                    assert kind is not None
+                    attach(whole, line)
+                    self._owner_seen(cap, kind, lineno)
                 elif head is not None:
+                    owner_lines.append(line)
+                    last = lineno
+                else:
+                    break  # no row to belong to
+                if structural is not None:
+                    structural.append(lineno)
+                continue
+            # a row: the one before it is complete
+            if whole is not None:
+                done.append(connection_json(whole) + "\n")
+                whole = None
+            elif head is not None:
+                if owner_lines:
+                    lines = tuple(owner_lines)
+                    owned, seen = owned_by(lines) or windows_owner(lines)
+                    owner_kinds.add(seen)
+                    owner_lines.clear()
+                    done.append(f"{head}{owned}{head_line}}}\n")
+                else:
                     done.append(f"{head}{unowned}{head_line}}}\n")
                 if len(done) >= BATCH:
-                    self._windows_counted(cap, keys, head_line, pid_seen, names)
+                    self._windows_counted(cap, keys, owner_kinds, last, pid_seen, names)
                     keys = []
                     yield Event.RENDERED, ["".join(done)], cap
                     done = []
-                (
-                    token,
-                    local,
-                    local_ip,
-                    local_port,
-                    remote,
-                    remote_ip,
-                    remote_port,
-                    state_raw,
-                    pid,
-                ) = fields
-                if local_ip is not None:
-                    local_json = f"{at_ip}{local_ip}{at_port}{local_port}{after_port}"
-                    family: str | None = "ipv4"
-                else:
-                    local_json, family, name = field(local) or windows_field(local)
-                    names = names or name
-                if remote_ip is not None:
-                    remote_json = f"{at_ip}{remote_ip}{at_port}{remote_port}{after_port}"
-                else:
-                    remote_json, _, name = field(remote) or windows_field(remote)
-                    names = names or name
-                key = (token, family, state_raw)
-                keys.append(key)
-                before, between = head_of(key) or windows_head(*key)
-                if pid is None:
-                    pid = "null"
-                else:
-                    pid_seen = True
-                    if pid[0] == "0" and len(pid) > 1:
-                        pid = str(int(pid))
-                head = f'{before}{local_json},"remote":{remote_json}{between}{pid}'
-                head_line, head_text = lineno, line
-                continue
-            if whole is not None or head is not None:
-                if whole is not None:
-                    target = whole
-                else:
-                    if owner is None:
-                        owner = _owner_row()
-                    target = owner
-                kind = attach(target, line)
-                if kind is not None:
-                    owner_seen(cap, kind, lineno)
-                    if structural is not None:
-                        structural.append(lineno)
-                    continue
-            if line and not line.isspace():
-                break
+            (
+                token,
+                local,
+                local_ip,
+                local_port,
+                remote,
+                remote_ip,
+                remote_port,
+                state_raw,
+                pid,
+            ) = fields
+            if local_ip is not None:
+                local_json = f"{at_ip}{local_ip}{at_port}{local_port}{after_port}"
+                family: str | None = "ipv4"
+            else:
+                local_json, family, name = field(local) or windows_field(local)
+                names = names or name
+            if remote_ip is not None:
+                remote_json = f"{at_ip}{remote_ip}{at_port}{remote_port}{after_port}"
+            else:
+                remote_json, _, name = field(remote) or windows_field(remote)
+                names = names or name
+            key = (token, family, state_raw)
+            keys.append(key)
+            before, between = head_of(key) or windows_head(*key)
+            if pid is None:
+                pid = "null"
+            else:
+                pid_seen = True
+                if pid[0] == "0" and len(pid) > 1:
+                    pid = str(int(pid))
+            head = f'{before}{local_json},"remote":{remote_json}{between}{pid}'
+            head_line = last = lineno
+            head_text = line
         else:
             lineno = 0
-        if keys:
-            self._windows_counted(cap, keys, head_line, pid_seen, names)
         if done:
             yield Event.RENDERED, ["".join(done)], cap
         if whole is not None:
@@ -488,13 +500,12 @@ class Reader:
         elif head is not None:  # left as a row: the slow path may bring more owner lines
             row = win.parse_row(head_text, head_line)
             assert row is not None
-            if owner is not None:
-                row[PROCESS], row[COMPONENTS], row[OWNER_NOTE] = (
-                    owner[PROCESS],
-                    owner[COMPONENTS],
-                    owner[OWNER_NOTE],
-                )
+            for owner_line in owner_lines:
+                attach(row, owner_line)
+            if owner_lines:
+                owner_kinds.add(windows_owner(tuple(owner_lines))[1])
             self.pending = row
+        self._windows_counted(cap, keys, owner_kinds, last, pid_seen, names)
         return (lineno, line) if lineno else None
 
     def _linux_table(
@@ -623,14 +634,22 @@ class Reader:
     def _windows_counted(
         cap: CaptureState,
         keys: list[tuple[str, str | None, str | None]],
+        owner_kinds: set[tuple[bool, bool, bool]],
         lineno: int,
         pid: bool,
         names: bool,
     ) -> None:
-        """Count the rows of a batch of text mode, told by their (Proto, family, state)."""
+        """Count the rows of a batch of text mode, told by their (Proto, family, state), and
+        the kinds of owner lines seen (image, component, note)."""
         for (token, _, state_raw), rows in Counter(keys).items():
             protocol, state = win.protocol(token), win.state(state_raw)
             Reader._windows_count(cap, lineno, protocol, state, pid, names, rows)
+        for image, component, note in owner_kinds:
+            cap.images_seen = cap.images_seen or image
+            cap.components_seen = cap.components_seen or component
+            cap.notes_seen = cap.notes_seen or note
+        if lineno > cap.last_line:
+            cap.last_line = lineno
 
     @staticmethod
     def _windows_count(
@@ -898,13 +917,6 @@ class Reader:
             assert cap is not None
         cap.platform = platform
         cap.expect_header = False
-
-
-def _owner_row() -> Row:
-    """A row that only collects owner lines (``win.attach_owner_line``) for text mode."""
-    row: Row = [None] * len(CONNECTION_FIELDS)
-    row[COMPONENTS] = []
-    return row
 
 
 def looks_like_header(text: str) -> bool:

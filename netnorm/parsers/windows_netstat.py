@@ -23,7 +23,7 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, windows_endpoint
-from netnorm.parsers.row import COMPONENTS, OWNER_NOTE, PROCESS, Row
+from netnorm.parsers.row import COMPONENTS, CONNECTION_FIELDS, OWNER_NOTE, PROCESS, Row
 
 #: The state: words that are not all digits (an unknown language's phrase is kept whole), the
 #: first one not starting with a digit. Each word is matched in exactly one way, so a hostile
@@ -167,3 +167,26 @@ def attach_owner_line(row: Row, line: str) -> str | None:
         return "component"
     row[OWNER_NOTE] = note if row[OWNER_NOTE] is None else row[OWNER_NOTE] + " " + note
     return "note"
+
+
+def owner_row() -> Row:
+    """An empty row, to collect owner lines into with ``attach_owner_line``."""
+    row: Row = [None] * len(CONNECTION_FIELDS)
+    row[COMPONENTS] = []
+    return row
+
+
+#: What owner lines are, by their text: only lines that are not rows are kept, so a line found
+#: here is an owner line wherever it stands (see ``owner_line_kind``).
+OWNER_LINE_KINDS: dict[str, str] = {}
+
+
+def owner_line_kind(line: str) -> str | None:
+    """What ``attach_owner_line`` takes ``line`` for, told without a row; for a line that is
+    not a row (every row has the shape of a component line too)."""
+    kind = attach_owner_line(owner_row(), line)
+    if kind is not None:
+        if len(OWNER_LINE_KINDS) >= 1024:
+            OWNER_LINE_KINDS.clear()
+        OWNER_LINE_KINDS[line] = kind
+    return kind

@@ -24,7 +24,7 @@ from netnorm.parsers.endpoints import (
     remember_json,
     split_ipv4_endpoint,
 )
-from netnorm.parsers.row import CONNECTION_FIELDS, Row
+from netnorm.parsers.row import COMPONENTS, CONNECTION_FIELDS, OWNER_NOTE, PROCESS, Row
 from netnorm.render.safe import csv_cell
 
 if TYPE_CHECKING:  # the reader writes text with this module in text mode
@@ -177,6 +177,26 @@ def windows_field(text: str) -> tuple[str, str | None, bool]:
         if len(WINDOWS_FIELDS) >= CACHE_SIZE:
             WINDOWS_FIELDS.clear()
         WINDOWS_FIELDS[text] = found
+    return found
+
+
+#: The JSON of the owner lines that follow a Windows row, by those lines (see
+#: ``windows_owner``).
+WINDOWS_OWNERS: dict[tuple[str, ...], tuple[str, tuple[bool, bool, bool]]] = {}
+
+
+def windows_owner(lines: tuple[str, ...]) -> tuple[str, tuple[bool, bool, bool]]:
+    """The text of a Windows row after its PID, up to the line number, when these owner lines
+    follow it; and whether they held an image, a component and a note."""
+    row = win.owner_row()
+    kinds = {win.attach_owner_line(row, line) for line in lines}
+    found = (
+        owner_json(row[PROCESS], False, row[COMPONENTS], row[OWNER_NOTE]) + WINDOWS_TAIL,
+        ("image" in kinds, "component" in kinds, "note" in kinds),
+    )
+    if len(WINDOWS_OWNERS) >= CACHE_SIZE:
+        WINDOWS_OWNERS.clear()
+    WINDOWS_OWNERS[lines] = found
     return found
 
 
