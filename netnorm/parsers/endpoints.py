@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from netnorm.model.services import port_of
-from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT
+from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT, PORT_NUMBER
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -37,6 +37,8 @@ CACHE_SIZE = 1024
 IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
 
+#: Matches a port number in canonical form (0-65535, no leading zeros).
+is_canonical_port = re.compile(str(PORT_NUMBER.pattern)).fullmatch
 #: Splits canonical ``IPv4:port`` text into its two parts, or gives ``None``.
 split_ipv4_endpoint = IPV4_ENDPOINT.re.fullmatch
 _ipv4_endpoint_match = split_ipv4_endpoint
@@ -130,7 +132,8 @@ def _port(text: str) -> tuple[int | None, str | None]:
     return port_of(text), text
 
 
-def _endpoint(address_text: str, port_text: str, truncated: bool) -> EndpointDict:
+def make_endpoint(address_text: str, port_text: str, truncated: bool) -> EndpointDict:
+    """The endpoint of an address and a port as printed (either may be ``*`` or empty)."""
     ep = _new_endpoint()
     ep["address"], ep["host"], ep["zone"] = canonical_address(address_text)
     ep["port"], ep["service"] = _port(port_text)
@@ -151,11 +154,13 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
         close = text.find("]")
         if close > 0:
             rest = text[close + 1 :]
-            return _endpoint(text[1:close], rest[1:] if rest.startswith(":") else rest, truncated)
+            return make_endpoint(
+                text[1:close], rest[1:] if rest.startswith(":") else rest, truncated
+            )
     head, sep, tail = text.rpartition(":")
     if not sep:
-        return _endpoint(text, "", truncated)
-    return _endpoint(head, tail, truncated)
+        return make_endpoint(text, "", truncated)
+    return make_endpoint(head, tail, truncated)
 
 
 @lru_cache(maxsize=8192)
@@ -165,11 +170,11 @@ def windows_endpoint(text: str) -> EndpointDict:
         close = text.find("]")
         if close > 0:
             rest = text[close + 1 :]
-            return _endpoint(text[1:close], rest[1:] if rest.startswith(":") else rest, False)
+            return make_endpoint(text[1:close], rest[1:] if rest.startswith(":") else rest, False)
     head, sep, tail = text.rpartition(":")
     if not sep:
-        return _endpoint(text, "", False)
-    return _endpoint(head, tail, False)
+        return make_endpoint(text, "", False)
+    return make_endpoint(head, tail, False)
 
 
 def format_endpoint(ep: EndpointDict, *, zone: bool = False, mark_cut: bool = False) -> str:

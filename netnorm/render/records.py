@@ -21,6 +21,8 @@ from netnorm.parsers.endpoints import (
     CACHE_SIZE,
     ENDPOINT_JSON,
     ipv4_json,
+    is_canonical_port,
+    make_endpoint,
     remember_json,
     split_ipv4_endpoint,
 )
@@ -38,6 +40,13 @@ def _endpoint_json(ep: dict[str, Any]) -> str:
     hit = ENDPOINT_JSON.get(id(ep))
     if hit is not None and hit[0] is ep:
         return hit[1]
+    text = endpoint_text(ep)
+    remember_json(ep, text)
+    return text
+
+
+def endpoint_text(ep: dict[str, Any]) -> str:
+    """The JSON of an endpoint dict."""
     address, port, host, service, zone = (
         ep["address"],
         ep["port"],
@@ -54,7 +63,6 @@ def _endpoint_json(ep: dict[str, Any]) -> str:
         f'"truncated":{"true" if ep["truncated"] else "false"},'
         f'"scope":{"null" if ep["scope"] is None else _str(ep["scope"])}}}'
     )
-    remember_json(ep, text)
     return text
 
 
@@ -168,16 +176,37 @@ def windows_field(text: str) -> tuple[str, str | None, bool]:
     name. Cached by the field's text, as the endpoints are."""
     found = WINDOWS_FIELDS.get(text)
     if found is None:
-        m = split_ipv4_endpoint(text)
-        if m is not None:
-            found = (ipv4_json(*m.groups()), "ipv4", False)
-        else:
-            ep, family = win.endpoint(text)
-            found = (_endpoint_json(ep), family, bool(ep["host"] or ep["service"]))
+        found = _windows_field(text)
         if len(WINDOWS_FIELDS) >= CACHE_SIZE:
             WINDOWS_FIELDS.clear()
         WINDOWS_FIELDS[text] = found
     return found
+
+
+#: The JSON of a bracketed endpoint before and after its port, and whether it shows a host
+#: name, by the text in the brackets: a host's IPv6 address comes with many ports.
+_BRACKETED: dict[str, tuple[str, str, bool]] = {}
+
+
+def _windows_field(text: str) -> tuple[str, str | None, bool]:
+    close = text.find("]") if text[:1] == "[" else -1
+    if close > 0 and text[close + 1 : close + 2] == ":" and is_canonical_port(text[close + 2 :]):
+        inside = text[1:close]
+        around = _BRACKETED.get(inside)
+        if around is None:
+            ep = make_endpoint(inside, "0", False)
+            whole = endpoint_text(ep)
+            cut = whole.index(',"port":0,') + len(',"port":')
+            around = (whole[:cut], whole[cut + 1 :], bool(ep["host"]))
+            if len(_BRACKETED) >= CACHE_SIZE:
+                _BRACKETED.clear()
+            _BRACKETED[inside] = around
+        return f"{around[0]}{text[close + 2 :]}{around[1]}", "ipv6", around[2]
+    m = split_ipv4_endpoint(text)
+    if m is not None:
+        return ipv4_json(*m.groups()), "ipv4", False
+    ep, family = win.endpoint(text)
+    return endpoint_text(ep), family, bool(ep["host"] or ep["service"])
 
 
 #: The JSON of the owner lines that follow a Windows row, by those lines (see
