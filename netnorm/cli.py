@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import json
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from enum import Enum
@@ -534,49 +532,15 @@ def analyze(
             raise typer.Exit(1)
 
 
-def _send_file(source: IO[bytes], target: IO[bytes]) -> bool:
-    """Copy a whole file to ``target`` inside the kernel, where it can (``os.sendfile``).
-
-    Returns:
-        False when nothing was sent and the caller must copy the file itself.
-    """
-    sendfile = getattr(os, "sendfile", None)
-    if sendfile is None:
-        return False
-    offset = 0
-    try:
-        target.flush()
-        out_fd, in_fd = target.fileno(), source.fileno()
-        size = os.fstat(in_fd).st_size
-        while offset < size:
-            sent = sendfile(out_fd, in_fd, offset, size - offset)
-            if sent == 0:  # the end of the file came early
-                break
-            offset += sent
-    except (OSError, ValueError, io.UnsupportedOperation):
-        if offset:  # part was sent: copying it another way would write it twice
-            raise
-        return False
-    return True
-
-
 def _write_payload(capture: Any, out: IO[str]) -> None:
     """Write a capture a worker serialised, from memory or from its spool file."""
     if capture.payload_file is None:
         out.write(capture.payload)
         return
-    binary = getattr(out, "buffer", None)
-    if (
-        binary is not None
-        and (getattr(out, "encoding", "") or "").lower().replace("_", "-") == "utf-8"
-    ):
-        out.flush()  # the spool file is UTF-8 already: copy its bytes without decoding them
-        with open(capture.payload_file, "rb") as raw:
-            if not _send_file(raw, binary):
-                shutil.copyfileobj(raw, binary, 1 << 20)
-    else:
-        with open(capture.payload_file, encoding="utf-8") as spooled:
-            shutil.copyfileobj(spooled, out, 1 << 20)
+    from netnorm.render.records import copy_utf8
+
+    with open(capture.payload_file, "rb") as raw:
+        copy_utf8(raw, 0, os.fstat(raw.fileno()).st_size, out)
     os.unlink(capture.payload_file)
 
 

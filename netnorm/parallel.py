@@ -156,7 +156,7 @@ class Part:
     offset: int
     line: int
     stop: int | None
-    out: IO[str]
+    out: IO[bytes]
     process: Any = None
     receive: Any = None
 
@@ -188,21 +188,13 @@ def _work(
     text: bool,
     send: Any,
 ) -> None:
-    """In the worker: read the part, write its rows as JSON text, send back the rest."""
-    from netnorm.render.records import connection_json
-
+    """In the worker: read the part, write its rows as JSONL, send back the rest."""
     try:
         reader = seed.reader(source, platform, host, part.line, text)
         seeded = reader.capture
         assert seeded is not None
         signature = reader.signature()
-        events: list[tuple[str, Any, int | None, Platform | None]] = []
-        out = part.out
-        batch: list[str] = []  # texts not written yet, of ``batched`` characters
-        batched = 0
-        run_cap: CaptureState | None = None
-        run_platform: Platform | None = None
-        run = 0
+        spool = _Spooler(part.out)
         with open(path, "rb") as stream:
             lines = range_lines(stream, encoding, part.offset, part.stop, part.line)
             # a row first ends the row before the cut, whatever owner lines it had
@@ -215,39 +207,21 @@ def _work(
             for kind, payload, cap in reader.read(chain(head, lines), finish=False):
                 if kind == Event.CONNECTION or kind == Event.RENDERED:
                     assert cap is not None
-                    if cap is not run_cap or cap.platform is not run_platform:
-                        if run:
-                            events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
-                        run_cap, run_platform, run = cap, cap.platform, 0
-                    if kind == Event.RENDERED:
-                        texts = payload
-                    else:
-                        texts = [connection_json(row) + "\n" for row in payload]
-                    batch += texts
-                    size = sum(map(len, texts))
-                    run += size
-                    batched += size
-                    if batched >= _BLOCK:
-                        out.write("".join(batch))
-                        batch, batched = [], 0
+                    spool.add(payload, cap, rendered=kind == Event.RENDERED)
                     continue
-                if run:
-                    events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
-                    run_cap, run = None, 0
+                spool.end_run()
                 index = cap.index if cap is not None else None
                 if kind == Event.CAPTURE:
-                    events.append((kind, _capture_copy(payload), index, None))
+                    spool.events.append((kind, _capture_copy(payload), index, None))
                 else:
-                    events.append((kind, payload, index, None))
-        if run:
-            events.append((Event.RENDERED, run, run_cap.index, run_platform))  # type: ignore[union-attr]
-        out.write("".join(batch))
-        out.flush()
+                    spool.events.append((kind, payload, index, None))
+        spool.end_run()
+        part.out.flush()
         send.send(
             {
                 "signature": signature,
                 "starts_with_row": starts_with_row,
-                "events": events,
+                "events": spool.events,
                 "state": _state(reader),
                 # diagnostics of the capture that continues the parent's, kept or not
                 "seed_diagnostics": len(seeded.diagnostics) + seeded.dropped_diagnostics,
@@ -257,6 +231,68 @@ def _work(
         send.send({"error": repr(exc)})
     finally:
         send.close()
+
+
+#: The capture number a worker's first capture is guessed to have: the file's first capture
+#: runs on past the cut (one ``netstat`` run in a file). When that is right, the parent copies
+#: the worker's lines as they are; when not, it puts their capture numbers right.
+GUESSED_BASE = 1
+
+
+class _Spooler:
+    """Writes a worker's connections to its spool file as JSONL lines, and records the runs
+    of one capture as ``Event.RENDERED`` events of ``(offset, size, prefix)``."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        from netnorm.render.records import connection_json, jsonl_prefix
+
+        self.connection_json = connection_json
+        self.jsonl_prefix = jsonl_prefix
+        self.out = out
+        self.events: list[tuple[str, Any, int | None, Platform | None]] = []
+        self.offset = 0
+        self.run_cap: CaptureState | None = None
+        self.run_platform: Platform | None = None
+        self.run_start = 0
+        self.prefix = ""
+        self.batch: list[str] = []  # prefixed text not written yet, of ``batched`` characters
+        self.batched = 0
+
+    def add(self, payload: list[Any], cap: CaptureState, *, rendered: bool) -> None:
+        if cap is not self.run_cap or cap.platform is not self.run_platform:
+            self.end_run()
+            self.run_cap, self.run_platform = cap, cap.platform
+            self.run_start = self.offset
+            guessed = replace(cap, index=cap.index + GUESSED_BASE)
+            self.prefix = self.jsonl_prefix(guessed)
+        if rendered:
+            blocks: list[str] = payload
+        else:
+            blocks = ["".join([self.connection_json(row) + "\n" for row in payload])]
+        prefix = self.prefix
+        after_break = "\n" + prefix
+        for block in blocks:
+            if block:
+                text = prefix + block[:-1].replace("\n", after_break) + "\n"
+                self.batch.append(text)
+                self.batched += len(text)
+        if self.batched >= _BLOCK:
+            self.write()
+
+    def write(self) -> None:
+        data = "".join(self.batch).encode("utf-8", "surrogatepass")
+        self.out.write(data)
+        self.offset += len(data)
+        self.batch, self.batched = [], 0
+
+    def end_run(self) -> None:
+        self.write()
+        cap = self.run_cap
+        if cap is not None and self.offset > self.run_start:
+            size = self.offset - self.run_start
+            payload = (self.run_start, size, self.prefix)
+            self.events.append((Event.RENDERED, payload, cap.index, self.run_platform))
+        self.run_cap = None
 
 
 def _capture_copy(cap: CaptureState) -> CaptureState:
@@ -384,7 +420,7 @@ def _items(
     workers: list[Part] = []
     for k, (offset, line) in enumerate(cuts):
         stop = cuts[k + 1][0] if k + 1 < len(cuts) else None
-        out = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by stop_worker)
+        out = tempfile.TemporaryFile("w+b")  # noqa: SIM115 (closed by stop_worker)
         part = Part(offset, line, stop, out)
         args = (part, path, encoding, seed, source, platform, host, text)
         if inline:
@@ -438,18 +474,20 @@ def _fits(reader: Reader, result: dict[str, Any] | None) -> bool:
 
 def _replay(
     events: list[tuple[str, Any, int | None, Platform | None]],
-    out: IO[str],
+    out: IO[bytes],
     base: int,
     reader: Reader,
 ) -> Iterator[Item]:
-    out.seek(0)
+    from netnorm.render.records import Spool
+
     source, host = reader.source, reader.host
     for kind, payload, index, run_platform in events:
         cap = None
         if index is not None:
             cap = CaptureState(source, index + base, 0, platform=run_platform, host=host)
         if kind == Event.RENDERED:
-            yield kind, _blocks(out, payload), cap
+            offset, size, prefix = payload
+            yield kind, Spool(out, offset, size, prefix), cap
         elif kind == Event.CAPTURE:
             payload.index += base
             yield kind, payload, payload
@@ -457,17 +495,5 @@ def _replay(
             yield kind, payload, cap
 
 
-#: Characters of a worker's output read at a time.
+#: Characters of JSONL text a worker writes at a time.
 _BLOCK = 1 << 20
-
-
-def _blocks(out: IO[str], size: int) -> Iterator[str]:
-    """The next ``size`` characters of a worker's output, in blocks of whole lines."""
-    while size > 0:
-        block = out.read(min(size, _BLOCK))
-        if not block:
-            return  # cut short: the caller's check of the worker's counts fails
-        if block[-1] != "\n":
-            block += out.readline()
-        size -= len(block)
-        yield block

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,14 +137,14 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None
     data = path.read_bytes()
     assert parallel.plan(io.BytesIO(data), len(data), "utf-8", 2, parallel.Platform.WINDOWS)
     rendered = []  # runs of rows a worker serialised: there are some only with -j 2
-    original = parallel._blocks
+    original = JsonlWriter._spooled
 
-    def counting(out: Any, size: int) -> Any:
-        rendered.append(size)
-        return original(out, size)
+    def counting(self: JsonlWriter, spool: Any, prefix: str) -> None:
+        rendered.append(spool.size)
+        original(self, spool, prefix)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(parallel, "_blocks", counting)
+        patch.setattr(JsonlWriter, "_spooled", counting)
         one = run.invoke(app, ["parse", "-j", "1", "--format", "jsonl", str(path)])
         assert rendered == []
         two = run.invoke(app, ["parse", "-j", "2", "--format", "jsonl", str(path)])
@@ -159,3 +161,46 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None
         refused = run.invoke(app, ["parse", "-j", "2", "--format", "jsonl", str(path)])
     assert refused.exit_code == 0
     assert refused.stdout == one.stdout
+
+
+def _one_big_capture(folder: Path, name: str | bytes) -> Path:
+    """A file of over 4 MB holding one ``netstat -anob`` table: its rows repeated."""
+    sample = (SAMPLES / "windows" / "anob--owners.txt").read_bytes()
+    start = sample.index(b"  TCP")
+    rows = sample[start:]
+    target = os.path.join(os.fsencode(folder), os.fsencode(name))
+    with open(target, "wb") as f:
+        f.write(sample[:start])
+        while f.tell() < parallel.MIN_SIZE + 200_000:
+            f.write(rows)
+    return Path(os.fsdecode(target))
+
+
+def _parse_to_file(path: Path, jobs: int, out: Path) -> bytes:
+    with out.open("wb") as f:
+        done = subprocess.run(
+            [sys.executable, "-m", "netnorm", "parse", "-j", str(jobs), "-f", "jsonl", str(path)],
+            stdout=f,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    return out.read_bytes()
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="workers are forked; not on this platform")
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("big.txt", id="copied"),  # the worker's lines go to the file as they are
+        pytest.param(b"big-\xff.txt", id="undecodable-name"),  # a name UTF-8 cannot write
+    ],
+)
+def test_a_worker_writes_what_one_process_writes(tmp_path: Path, name: str | bytes) -> None:
+    """Standard output a real file: ``-j 2`` writes the bytes ``-j 1`` writes."""
+    path = _one_big_capture(tmp_path, name)
+    one = _parse_to_file(path, 1, tmp_path / "one.jsonl")
+    two = _parse_to_file(path, 2, tmp_path / "two.jsonl")
+    assert two == one
+    assert one.count(b"\n") > 20_000
+    assert one.splitlines()[-1].startswith(b'{"source":')

@@ -7,12 +7,14 @@ validation per row on inputs of millions of rows.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
 
@@ -240,6 +242,15 @@ def windows_head(token: str, family: str | None, state_raw: str | None) -> tuple
     return found
 
 
+def _encodes(text: str) -> bool:
+    """True when ``text`` is valid Unicode for UTF-8 (no lone surrogates from a file name)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def jsonl_prefix(cap: CaptureState) -> str:
     """The fields every JSONL line starts with, as JSON text ending in a comma."""
     platform = cap.platform.value if cap.platform is not None else None
@@ -281,18 +292,41 @@ class JsonlWriter:
             self.out.write("\n".join(self._batch))
             self._batch = []
 
-    def rendered(self, blocks: Iterable[str], cap: CaptureState) -> None:
+    def rendered(self, blocks: Iterable[str] | Spool, cap: CaptureState) -> None:
         """Write connections already serialised by ``connection_json``: blocks of whole lines,
-        each line ending in a line break (JSON text never holds a raw one)."""
+        each line ending in a line break (JSON text never holds a raw one), or a worker's
+        spooled JSONL lines."""
         self.flush()
         if cap is not self._cap or cap.platform is not self._platform:
             self._cap, self._platform = cap, cap.platform
             self._prefix = jsonl_prefix(cap)
         prefix = self._prefix
+        if isinstance(blocks, Spool):
+            self._spooled(blocks, prefix)
+            return
         after_break = "\n" + prefix
         for block in blocks:
             if block:
                 self.out.write(prefix + block[:-1].replace("\n", after_break) + "\n")
+
+    def _spooled(self, spool: Spool, prefix: str) -> None:
+        if spool.prefix == prefix and _encodes(prefix):
+            copy_utf8(spool.file, spool.offset, spool.size, self.out)
+            return
+        # written for another capture number (the worker could only guess it): the prefix
+        # of every line is put right, a block of whole lines at a time
+        file, left = spool.file, spool.size
+        file.seek(spool.offset)
+        wrong, right = "\n" + spool.prefix, "\n" + prefix
+        while left > 0:
+            data = file.read(min(left, 1 << 20))
+            if not data:
+                break
+            if data[-1:] != b"\n":
+                data += file.readline()
+            left -= len(data)
+            text = data.decode("utf-8", "surrogatepass")
+            self.out.write(prefix + ("\n" + text[len(spool.prefix) :]).replace(wrong, right)[1:])
 
 
 class JsonWriter:
@@ -362,6 +396,70 @@ class CsvWriter:
         self.out.write(self.buffer.getvalue())
         self.buffer.seek(0)
         self.buffer.truncate()
+
+
+@dataclass(frozen=True)
+class Spool:
+    """JSONL lines a worker wrote to a file: ``size`` bytes from ``offset``, UTF-8 (lone
+    surrogates passed), every line starting with ``prefix`` (see ``jsonl_prefix``)."""
+
+    file: IO[bytes]
+    offset: int
+    size: int
+    prefix: str
+
+
+def copy_utf8(source: IO[bytes], offset: int, size: int, out: IO[str]) -> None:
+    """Write ``size`` bytes of UTF-8 text from ``offset`` of ``source`` to a text stream.
+
+    When ``out`` writes UTF-8 to a file, the bytes go to it as they are, inside the kernel
+    where it can (``os.sendfile``); else they are decoded and written as text.
+    """
+    encoding = (getattr(out, "encoding", "") or "").lower().replace("_", "-")
+    binary: IO[bytes] | None = getattr(out, "buffer", None)
+    if encoding not in ("utf-8", "utf8"):
+        binary = None
+    out.flush()
+    if binary is not None and _send_range(source, offset, size, binary):
+        return
+    decode = codecs.getincrementaldecoder("utf-8")("surrogatepass").decode
+    source.seek(offset)
+    while size > 0:
+        data = source.read(min(size, 1 << 20))
+        if not data:
+            break
+        size -= len(data)
+        if binary is not None:
+            binary.write(data)
+        else:
+            out.write(decode(data))
+    if binary is None:
+        out.write(decode(b"", True))
+
+
+def _send_range(source: IO[bytes], offset: int, size: int, target: IO[bytes]) -> bool:
+    """Copy bytes of ``source`` to ``target`` inside the kernel, where it can.
+
+    Returns:
+        False when nothing was sent and the caller must copy the bytes itself.
+    """
+    sendfile = getattr(os, "sendfile", None)
+    if sendfile is None:
+        return False
+    sent_total = 0
+    try:
+        target.flush()
+        out_fd, in_fd = target.fileno(), source.fileno()
+        while sent_total < size:
+            sent = sendfile(out_fd, in_fd, offset + sent_total, size - sent_total)
+            if sent == 0:  # the end of the file came early
+                break
+            sent_total += sent
+    except (OSError, ValueError, io.UnsupportedOperation):
+        if sent_total:  # part was sent: copying it another way would write it twice
+            raise
+        return False
+    return True
 
 
 def dumps_pretty(data: Any) -> str:
