@@ -32,7 +32,7 @@ MIN_SIZE = 4 << 20
 #: The smallest part given to a process of its own.
 MIN_PART = 2 << 20
 #: How much more than the other parts the first one reads, as a fraction of one part.
-FIRST_EXTRA = 0.1
+FIRST_EXTRA = 0.25
 #: How far past each cut point a row line is looked for.
 WINDOW = 256 << 10
 
