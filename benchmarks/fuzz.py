@@ -4,14 +4,16 @@
 
 Each round takes real sample captures, mutates them (byte flips, cut lines, shuffled and
 duplicated lines, lines from other samples, huge tokens, other encodings) and checks that
-parsing raises nothing but ``NetnormError``, that every non-blank line is accounted for, and that
-no input takes more than a second. A failing input is written to ``fuzz-failures/`` so it can be
+parsing raises nothing but ``NetnormError``, that every non-blank line is accounted for, that
+the JSONL written in the reader's text mode is the JSONL of the rows, and that no input takes
+more than a second. A failing input is written to ``fuzz-failures/`` so it can be
 added to the tests. Exit status 1 when anything failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import sys
 import time
@@ -22,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import netnorm  # noqa: E402
+from netnorm.api import iter_items  # noqa: E402
 from netnorm.errors import NetnormError  # noqa: E402
+from netnorm.parsers.stream import Event  # noqa: E402
+from netnorm.render.records import JsonlWriter  # noqa: E402
 from tests.hostile import account  # noqa: E402
 
 SAMPLES = sorted((ROOT / "tests" / "samples").glob("*/*.txt"))
@@ -82,7 +87,30 @@ def check(data: bytes) -> str | None:
     lost = nonblank - seen["records"] - seen["structural"] - seen["diagnostics"]
     if lost:
         return f"lines not accounted for: {sorted(lost)[:10]}"
+    if _jsonl(data, text=True) != _jsonl(data, text=False):
+        return "text mode JSONL differs from the rows' JSONL"
     return None
+
+
+def _jsonl(data: bytes, *, text: bool) -> tuple[str, list[object]]:
+    """The JSONL of an input and its diagnostics, read in text mode or as rows."""
+    out = io.StringIO()
+    writer = JsonlWriter(out)
+    diagnostics: list[object] = []
+    try:
+        for kind, payload, cap in iter_items(io.BytesIO(data), text=text)[1]:
+            if kind == Event.CONNECTION:
+                writer.connections(payload, cap)
+            elif kind == Event.RENDERED:
+                writer.rendered(payload, cap)
+            elif kind == Event.DIAGNOSTIC:
+                diagnostics.append(payload)
+            elif kind == Event.CAPTURE:
+                diagnostics.append(vars(payload).copy())
+    except NetnormError as exc:
+        diagnostics.append(str(exc))
+    writer.flush()
+    return out.getvalue(), diagnostics
 
 
 def main() -> int:
