@@ -385,7 +385,7 @@ class Reader:
             windows_owner,
         )
 
-        match = win.match_row
+        row_match = win.ROW.re.match  # the fields are those of ``win.match_row``
         attach = win.attach_owner_line
         known_owner_line = win.OWNER_LINE_KINDS.get
         owner_line_kind = win.owner_line_kind
@@ -414,28 +414,22 @@ class Reader:
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
-            kind = known_owner_line(line)
-            fields = None
-            if kind is None:
-                fields = match(line) if line[:2] != " [" else None
-                if fields is None:
-                    if not line or line.isspace():
-                        continue
-                    if head is None and whole is None:
-                        break
-                    kind = owner_line_kind(line)
-                    if kind is None:
-                        break
-            if fields is None:  # an owner line
+            # an ` [image]` line, the commonest owner line, is never a row
+            m = row_match(line) if line[:2] != " [" else None
+            if m is None:
+                if not line or line.isspace():
+                    continue
+                if head is None and whole is None:
+                    break
+                kind = known_owner_line(line) or owner_line_kind(line)
+                if kind is None:
+                    break
                 if whole is not None:
-                    assert kind is not None
                     attach(whole, line)
                     self._owner_seen(cap, kind, lineno)
-                elif head is not None:
+                else:
                     owner_lines.append(line)
                     last = lineno
-                else:
-                    break  # no row to belong to
                 if structural is not None:
                     structural.append(lineno)
                 continue
@@ -467,7 +461,7 @@ class Reader:
                 remote_port,
                 state_raw,
                 pid,
-            ) = fields
+            ) = m.groups()
             if local_ip is not None:
                 local_json = f"{at_ip}{local_ip}{at_port}{local_port}{after_port}"
                 family: str | None = "ipv4"
