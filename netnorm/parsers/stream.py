@@ -30,15 +30,7 @@ from netnorm.model.vocabulary import (
 )
 from netnorm.parsers import linux_netstat as lx
 from netnorm.parsers import windows_netstat as win
-from netnorm.parsers.row import (
-    LINE,
-    LOCAL,
-    PID,
-    PROTOCOL,
-    REMOTE,
-    STATE,
-    Row,
-)
+from netnorm.parsers.row import LINE, LOCAL, PID, PROTOCOL, REMOTE, STATE, Row
 
 #: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
 MAX_DIAGNOSTICS = 1000

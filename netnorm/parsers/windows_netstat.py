@@ -123,12 +123,12 @@ def parse_row(line: str, lineno: int) -> Row | None:
     local_ep, family = endpoint(local)
     remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or windows_endpoint(remote)
     return [
-        "udp" if proto[0] in "Uu" else "tcp",
+        protocol(proto),
         family,
         local_ep,
         remote_ep,
         None,
-        None if state_raw is None else _state(state_raw)[0],
+        state(state_raw),
         state_raw,
         None if pid is None else int(pid),
         None,
