@@ -26,9 +26,7 @@ sys.path.insert(0, str(ROOT))
 import netnorm  # noqa: E402
 from netnorm.api import iter_items  # noqa: E402
 from netnorm.errors import NetnormError  # noqa: E402
-from netnorm.parsers.stream import Event  # noqa: E402
-from netnorm.render.records import JsonlWriter  # noqa: E402
-from tests.hostile import account  # noqa: E402
+from tests.hostile import account, jsonl_output  # noqa: E402
 
 SAMPLES = sorted((ROOT / "tests" / "samples").glob("*/*.txt"))
 
@@ -93,24 +91,8 @@ def check(data: bytes) -> str | None:
 
 
 def _jsonl(data: bytes, *, text: bool) -> tuple[str, list[object]]:
-    """The JSONL of an input and its diagnostics, read in text mode or as rows."""
-    out = io.StringIO()
-    writer = JsonlWriter(out)
-    diagnostics: list[object] = []
-    try:
-        for kind, payload, cap in iter_items(io.BytesIO(data), text=text)[1]:
-            if kind == Event.CONNECTION:
-                writer.connections(payload, cap)
-            elif kind == Event.RENDERED:
-                writer.rendered(payload, cap)
-            elif kind == Event.DIAGNOSTIC:
-                diagnostics.append(payload)
-            elif kind == Event.CAPTURE:
-                diagnostics.append(vars(payload).copy())
-    except NetnormError as exc:
-        diagnostics.append(str(exc))
-    writer.flush()
-    return out.getvalue(), diagnostics
+    """The JSONL of an input, its diagnostics and captures, read in text mode or as rows."""
+    return jsonl_output(iter_items(io.BytesIO(data), text=text)[1], captures=True)
 
 
 def main() -> int:

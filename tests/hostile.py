@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
+from typing import Any
 
 from netnorm.decode import open_lines
-from netnorm.parsers.stream import Event, Reader
+from netnorm.errors import NetnormError
+from netnorm.parsers.stream import Event, Item, Reader
+from netnorm.render.records import JsonlWriter
 
 
 def account(data: bytes) -> tuple[set[int], dict[str, set[int]]]:
@@ -30,3 +34,26 @@ def account(data: bytes) -> tuple[set[int], dict[str, set[int]]]:
             seen["diagnostics"].add(payload["line"])
     seen["structural"] = set(reader.structural)
     return nonblank, seen
+
+
+def jsonl_output(items: Iterable[Item], *, captures: bool = False) -> tuple[str, list[Any]]:
+    """What the CLI's JSONL output of reader items holds: the text, and the diagnostics in
+    order; with ``captures``, each finished capture's state among them (its options and
+    counters). A ``NetnormError`` raised by the items is kept as its message."""
+    out = io.StringIO()
+    writer = JsonlWriter(out)
+    seen: list[Any] = []
+    try:
+        for kind, payload, cap in items:
+            if kind == Event.CONNECTION:
+                writer.connections(payload, cap)
+            elif kind == Event.RENDERED:
+                writer.rendered(payload, cap)
+            elif kind == Event.DIAGNOSTIC:
+                seen.append(payload)
+            elif kind == Event.CAPTURE and captures:
+                seen.append((payload.options(), dict(vars(payload))))
+    except NetnormError as exc:
+        seen.append(str(exc))
+    writer.flush()
+    return out.getvalue(), seen

@@ -19,25 +19,15 @@ from netnorm.decode import SAMPLE_SIZE, detect_encoding
 from netnorm.model.enums import Platform
 from netnorm.parsers.stream import Event
 from netnorm.render.records import JsonlWriter
+from tests.hostile import jsonl_output
 
 SAMPLES = Path(__file__).parent / "samples"
 FILES = sorted(p for p in SAMPLES.rglob("*.txt"))
 
 
-def _output(items: Any) -> tuple[str, list[dict[str, Any]]]:
+def _output(items: Any) -> tuple[str, list[Any]]:
     """The JSONL text and the diagnostics of a run, as the CLI would print them."""
-    out = io.StringIO()
-    writer = JsonlWriter(out)
-    diagnostics = []
-    for kind, payload, cap in items:
-        if kind == Event.CONNECTION:
-            writer.connections(payload, cap)
-        elif kind == Event.RENDERED:
-            writer.rendered(payload, cap)
-        elif kind == Event.DIAGNOSTIC:
-            diagnostics.append(payload)
-    writer.flush()
-    return out.getvalue(), diagnostics
+    return jsonl_output(items)
 
 
 def _line_starts(data: bytes) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ diagnostics and the options inferred for each capture.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,66 +19,44 @@ from hypothesis import strategies as st
 from netnorm.api import iter_items
 from netnorm.model.enums import Platform
 from netnorm.parsers import windows_netstat as win
-from netnorm.parsers.endpoints import split_ipv4_endpoint
-from netnorm.parsers.stream import Event
-from netnorm.render.records import JsonlWriter
+from netnorm.parsers.endpoints import make_endpoint, split_ipv4_endpoint
+from netnorm.parsers.stream import Event, Item
 from tests.conftest import SAMPLES
+from tests.hostile import jsonl_output
 
 FILES = sorted(SAMPLES.rglob("*.txt"))
-ENDPOINT = {
-    "address": None,
-    "port": None,
-    "host": None,
-    "service": None,
-    "zone": None,
-    "truncated": False,
-    "scope": None,
-}
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "jc"
 
 
-def _run(data: bytes | Path, text: bool) -> tuple[str, list[dict[str, Any]], list[Any], set[Any]]:
+def _run(data: bytes | Path, text: bool) -> tuple[tuple[str, list[Any]], set[Any]]:
     """The JSONL text, diagnostics and captures (options and counters) of one input, and the
-    item kinds seen."""
+    item kinds seen (with the platform of their capture)."""
     source: Any = io.BytesIO(data) if isinstance(data, bytes) else data
-    out = io.StringIO()
-    writer = JsonlWriter(out)
-    diagnostics: list[dict[str, Any]] = []
-    options: list[Any] = []
     kinds: set[Any] = set()
-    try:
-        for kind, payload, cap in iter_items(source, name="<test>", text=text)[1]:
-            kinds.add((kind, cap.platform if cap is not None else None))
-            if kind == Event.CONNECTION:
-                writer.connections(payload, cap)
-            elif kind == Event.RENDERED:
-                writer.rendered(payload, cap)
-            elif kind == Event.DIAGNOSTIC:
-                diagnostics.append(payload)
-            elif kind == Event.CAPTURE:
-                options.append((payload.options(), dict(vars(payload))))
-    except Exception as exc:
-        diagnostics.append({"error": str(exc)})
-    writer.flush()
-    return out.getvalue(), diagnostics, options, kinds
+
+    def recorded(items: Iterator[Item]) -> Iterator[Item]:
+        for item in items:
+            kinds.add((item[0], item[2].platform if item[2] is not None else None))
+            yield item
+
+    output = jsonl_output(recorded(iter_items(source, name="<test>", text=text)[1]), captures=True)
+    return output, kinds
 
 
-def _same(data: bytes | Path) -> set[Any]:
-    rows = _run(data, text=False)
-    text = _run(data, text=True)
-    assert text[:3] == rows[:3]
-    assert not any(kind == Event.RENDERED for kind, _ in rows[3])
-    return text[3]
+def _same(data: bytes | Path) -> tuple[set[Any], set[Any]]:
+    """Check that both modes give the same output; return the kinds each saw."""
+    rows, rows_kinds = _run(data, text=False)
+    text, text_kinds = _run(data, text=True)
+    assert text == rows
+    assert not any(kind == Event.RENDERED for kind, _ in rows_kinds)
+    return rows_kinds, text_kinds
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
 def test_every_sample_gives_the_rows_output(path: Path) -> None:
-    kinds = _same(path)
-    if (
-        path.parent.name == "windows"
-        and (Event.CONNECTION, Platform.WINDOWS) in _run(path, text=False)[3]
-    ):
-        assert (Event.RENDERED, Platform.WINDOWS) in kinds  # the text mode was used
+    rows_kinds, text_kinds = _same(path)
+    if (Event.CONNECTION, Platform.WINDOWS) in rows_kinds:
+        assert (Event.RENDERED, Platform.WINDOWS) in text_kinds  # the text mode was used
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/jc is not beside the project")
@@ -190,4 +169,4 @@ def test_a_row_matches_its_fields(line: str) -> None:
         assert (ip is not None) == (split_ipv4_endpoint(whole) is not None)
         if ip is not None:
             assert whole == f"{ip}:{port}"
-            assert win.endpoint(whole) == ({**ENDPOINT, "address": ip, "port": int(port)}, "ipv4")
+            assert win.endpoint(whole) == (make_endpoint(ip, port, False), "ipv4")

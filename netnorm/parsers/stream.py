@@ -634,8 +634,7 @@ class Reader:
             cap.images_seen = cap.images_seen or image
             cap.components_seen = cap.components_seen or component
             cap.notes_seen = cap.notes_seen or note
-        if lineno > cap.last_line:
-            cap.last_line = lineno
+        cap.last_line = max(cap.last_line, lineno)  # ``lineno``: the last line of the batch
 
     @staticmethod
     def _windows_count(
@@ -650,8 +649,7 @@ class Reader:
         """Count Windows rows that show the same into the capture's counters (see
         ``CaptureState.options``); ``lineno`` is the line of the last one."""
         cap.rows += rows
-        if lineno > cap.last_line:  # owner lines after it may have been counted already
-            cap.last_line = lineno
+        cap.last_line = lineno
         cap.protocols.add(protocol)
         if state == "LISTEN" or state == "BOUND" or protocol == "udp":
             cap.listen_rows += rows
