@@ -15,7 +15,7 @@ import netnorm
 from netnorm.cli import State, app
 from netnorm.errors import NetnormError
 from tests.conftest import SAMPLES, sample_files, sample_id
-from tests.hostile import account
+from tests.hostile import account, jsonl_output
 
 LINUX_ROWS = [
     line
@@ -176,6 +176,50 @@ def test_long_line_is_a_diagnostic_and_the_next_row_is_kept() -> None:
     assert [d.code for d in capture.diagnostics] == ["line-too-long"]
     assert capture.diagnostics[0].line == 2
     assert [c.line for c in capture.connections] == [3]
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["rows", "text-mode"])
+def test_long_distinct_fields_are_not_kept_in_caches(text: bool) -> None:
+    """Real fields, states and owner lines are short; a capture of long distinct ones must not
+    fill the parsers' caches (and memory) with them."""
+    from netnorm.api import iter_items
+    from netnorm.parsers import endpoints, linux_netstat
+    from netnorm.parsers import windows_netstat as win
+    from netnorm.render import records
+
+    long = endpoints.CACHED_TEXT + 1
+    lines = ["Active Connections", "", "  Proto  Local Address  Foreign Address  State  PID"]
+    for i in range(50):
+        lines += [
+            f"  TCP    {'h' * long}{i}:80    [{'z' * long}{i}]:443    {'S' * long}{i}     {i}",
+            f"  {'c' * long}{i}",
+            f" [{'p' * long}{i}.exe]",
+        ]
+    lines += [HEADER, f"tcp        0      0 {'l' * long}:22   {'r' * long}:1   {'L' * long} -"]
+    windows_cached = endpoints._windows_endpoint_cached.cache_info().currsize
+    linux_cached = endpoints._linux_endpoint_cached.cache_info().currsize
+    _, items = iter_items(("\r\n".join(lines) + "\r\n").encode(), text=text)
+    rows = jsonl_output(items)[0].splitlines()
+    assert len(rows) == 51
+    for cache in (
+        records.WINDOWS_FIELDS,
+        records.WINDOWS_HEADS,
+        records._HEADS,
+        records._BRACKETED,
+        win.OWNER_LINE_KINDS,
+        win._STATES,
+        linux_netstat._STATES,
+    ):
+        assert all(len(repr(key)) < 4 * long for key in cache), cache
+    assert all(
+        sum(map(len, block)) <= 4 * endpoints.CACHED_TEXT for block in records.WINDOWS_OWNERS
+    )
+    assert all(
+        len(json) <= 2 * endpoints.CACHED_TEXT for _, json in endpoints.ENDPOINT_JSON.values()
+    )
+    assert endpoints._windows_endpoint_cached.cache_info().currsize - windows_cached < 10
+    assert endpoints._linux_endpoint_cached.cache_info().currsize - linux_cached < 10
+    assert win._local.cache_info().currsize < 8192
 
 
 @settings(

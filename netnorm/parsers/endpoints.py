@@ -33,6 +33,10 @@ ENDPOINT_JSON: dict[int, tuple[EndpointDict, str]] = {}
 #: cache (measured on Windows -ano: 1,024 entries parse about 10% faster than 8,192).
 CACHE_SIZE = 1024
 
+#: Texts longer than this are never kept in a cache: real fields, states and owner lines are
+#: far shorter, and a hostile capture of long distinct fields must not fill memory with them.
+CACHED_TEXT = 256
+
 #: ``IPv4:port`` text to its shared endpoint dict (see ``ipv4_endpoint``).
 IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
@@ -83,6 +87,8 @@ def ipv4_json(address: str, port: str) -> str:
 
 def remember_json(ep: EndpointDict, text: str) -> None:
     """Keep the JSON text of a shared endpoint dict for the writers (see ``ENDPOINT_JSON``)."""
+    if len(text) > 2 * CACHED_TEXT:
+        return  # the endpoint of a long field is not shared: see ``CACHED_TEXT``
     if len(ENDPOINT_JSON) >= CACHE_SIZE:
         ENDPOINT_JSON.clear()
     ENDPOINT_JSON[id(ep)] = (ep, text)  # holding ep keeps its id from being reused
@@ -141,7 +147,6 @@ def make_endpoint(address_text: str, port_text: str, truncated: bool) -> Endpoin
     return ep
 
 
-@lru_cache(maxsize=8192)
 def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     """Parse a net-tools address field: IPv6 unbracketed, split at the last colon.
 
@@ -149,6 +154,12 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
         text: the field as printed.
         wide: True when the capture is known to be made with ``-W`` (nothing is cut).
     """
+    if len(text) > CACHED_TEXT:
+        return _linux_endpoint(text, wide)
+    return _linux_endpoint_cached(text, wide)
+
+
+def _linux_endpoint(text: str, wide: bool) -> EndpointDict:
     truncated = not wide and len(text) == LINUX_FIELD_WIDTH
     if text.startswith("["):  # only `[::]` is bracketed, under name resolution
         close = text.find("]")
@@ -163,9 +174,14 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     return make_endpoint(head, tail, truncated)
 
 
-@lru_cache(maxsize=8192)
 def windows_endpoint(text: str) -> EndpointDict:
     """Parse a Windows address field: IPv6 in brackets with an optional ``%zone``."""
+    if len(text) > CACHED_TEXT:
+        return _windows_endpoint(text)
+    return _windows_endpoint_cached(text)
+
+
+def _windows_endpoint(text: str) -> EndpointDict:
     if text.startswith("["):
         close = text.find("]")
         if close > 0:
@@ -175,6 +191,10 @@ def windows_endpoint(text: str) -> EndpointDict:
     if not sep:
         return make_endpoint(text, "", False)
     return make_endpoint(head, tail, False)
+
+
+_linux_endpoint_cached = lru_cache(maxsize=8192)(_linux_endpoint)
+_windows_endpoint_cached = lru_cache(maxsize=8192)(_windows_endpoint)
 
 
 def format_endpoint(ep: EndpointDict, *, zone: bool = False, mark_cut: bool = False) -> str:

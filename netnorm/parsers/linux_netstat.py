@@ -26,6 +26,7 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.endpoints import (
+    CACHED_TEXT,
     IPV4_ENDPOINTS,
     LINUX_FIELD_WIDTH,
     ipv4_endpoint,
@@ -133,7 +134,7 @@ def _state(word: str) -> str | None:
     if found == "":
         state = linux_state(word)
         found = state.value if state is not None else None
-        if len(_STATES) < 4096:
+        if len(_STATES) < 4096 and len(word) <= CACHED_TEXT:
             _STATES[word] = found
     return found
 

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from netnorm.parsers import windows_netstat as win
 from netnorm.parsers.endpoints import (
     CACHE_SIZE,
+    CACHED_TEXT,
     ENDPOINT_JSON,
     ipv4_json,
     is_canonical_port,
@@ -83,7 +84,7 @@ def _heads(key: tuple[Any, ...]) -> tuple[str, str]:
         f'"state":{"null" if state is None else _str(state)},'
         f'"state_raw":{"null" if state_raw is None else _str(state_raw)},"pid":',
     )
-    if len(_HEADS) < 4096:
+    if len(_HEADS) < 4096 and (state_raw is None or len(state_raw) <= CACHED_TEXT):
         _HEADS[key] = found
     return found
 
@@ -179,9 +180,10 @@ def windows_field(text: str) -> tuple[str, str | None, bool]:
     found = WINDOWS_FIELDS.get(text)
     if found is None:
         found = _windows_field(text)
-        if len(WINDOWS_FIELDS) >= CACHE_SIZE:
-            WINDOWS_FIELDS.clear()
-        WINDOWS_FIELDS[text] = found
+        if len(text) <= CACHED_TEXT:
+            if len(WINDOWS_FIELDS) >= CACHE_SIZE:
+                WINDOWS_FIELDS.clear()
+            WINDOWS_FIELDS[text] = found
     return found
 
 
@@ -200,9 +202,10 @@ def _windows_field(text: str) -> tuple[str, str | None, bool]:
             whole = endpoint_text(ep)
             cut = whole.index(',"port":0,') + len(',"port":')
             around = (whole[:cut], whole[cut + 1 :], bool(ep["host"]))
-            if len(_BRACKETED) >= CACHE_SIZE:
-                _BRACKETED.clear()
-            _BRACKETED[inside] = around
+            if len(inside) <= CACHED_TEXT:
+                if len(_BRACKETED) >= CACHE_SIZE:
+                    _BRACKETED.clear()
+                _BRACKETED[inside] = around
         return f"{around[0]}{text[close + 2 :]}{around[1]}", "ipv6", around[2]
     m = split_ipv4_endpoint(text)
     if m is not None:
@@ -225,9 +228,10 @@ def windows_owner(lines: tuple[str, ...]) -> tuple[str, tuple[bool, bool, bool]]
         owner_json(row[PROCESS], False, row[COMPONENTS], row[OWNER_NOTE]) + WINDOWS_TAIL,
         ("image" in kinds, "component" in kinds, "note" in kinds),
     )
-    if len(WINDOWS_OWNERS) >= CACHE_SIZE:
-        WINDOWS_OWNERS.clear()
-    WINDOWS_OWNERS[lines] = found
+    if len(lines) <= 16 and sum(map(len, lines)) <= 4 * CACHED_TEXT:  # a real -b block
+        if len(WINDOWS_OWNERS) >= CACHE_SIZE:
+            WINDOWS_OWNERS.clear()
+        WINDOWS_OWNERS[lines] = found
     return found
 
 
@@ -237,7 +241,7 @@ def windows_head(token: str, family: str | None, state_raw: str | None) -> tuple
     protocol, state = win.protocol(token), win.state(state_raw)
     key = (protocol, family, None, state, state_raw)
     found = _HEADS.get(key) or _heads(key)
-    if len(WINDOWS_HEADS) < 4096:
+    if len(WINDOWS_HEADS) < 4096 and (state_raw is None or len(state_raw) <= CACHED_TEXT):
         WINDOWS_HEADS[(token, family, state_raw)] = found
     return found
 
