@@ -393,7 +393,7 @@ class CsvWriter:
                 cells.append(value)
         self.writer.writerow([_cell(v) for v in cells])
         self.rows += 1
-        if self.rows % BATCH == 0:
+        if self.rows % BATCH == 0 or self.buffer.tell() >= 1 << 20:  # long rows: by size
             self.flush()
 
     def flush(self) -> None:
