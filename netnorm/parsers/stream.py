@@ -36,6 +36,9 @@ from netnorm.parsers.row import LINE, LOCAL, PID, PROTOCOL, REMOTE, STATE, Row
 MAX_DIAGNOSTICS = 1000
 #: Rows of a table yielded together: one item per row would cost more than parsing it.
 BATCH = 256
+#: Characters of input after which a batch of rows in text mode is yielded however few they
+#: are, so that a capture of long lines keeps batches small.
+BATCH_SIZE = 1 << 20
 
 Section = Literal["inet", "unix", "other"]
 
@@ -403,9 +406,12 @@ class Reader:
         # or a whole row, read before the table (the first row of a capture)
         whole = self.pending
         self.pending = None
+        size = 0  # characters read since the last batch: long rows make smaller batches
         for lineno, line in chain(((first, first_line),), it):
-            if len(line) > MAX_LINE:
+            length = len(line)
+            if length > MAX_LINE:
                 break
+            size += length
             # an ` [image]` line, the commonest owner line, is never a row
             m = row_match(line) if line[:2] != " [" else None
             if m is None:
@@ -438,11 +444,12 @@ class Reader:
                     done.append(f"{head}{owned}{head_line}}}\n")
                 else:
                     done.append(f"{head}{unowned}{head_line}}}\n")
-                if len(done) >= BATCH:
+                if len(done) >= BATCH or size >= BATCH_SIZE:
                     self._windows_counted(cap, keys, owner_kinds, last, pid_seen, names)
                     keys = []
                     yield Event.RENDERED, ["".join(done)], cap
                     done = []
+                    size = 0
             (
                 token,
                 local,
