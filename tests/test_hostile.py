@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from pathlib import Path
@@ -220,6 +221,40 @@ def test_long_distinct_fields_are_not_kept_in_caches(text: bool) -> None:
     assert endpoints._windows_endpoint_cached.cache_info().currsize - windows_cached < 10
     assert endpoints._linux_endpoint_cached.cache_info().currsize - linux_cached < 10
     assert win._local.cache_info().currsize < 8192
+
+
+def test_long_rows_are_written_in_small_batches() -> None:
+    """Batches are bounded by size as well as by rows, so that memory stays flat on a capture
+    of long lines: the reader's text mode, the JSONL and the CSV writers."""
+    from netnorm.api import iter_items
+    from netnorm.parsers.stream import Event
+    from netnorm.render.records import CsvWriter, JsonlWriter
+
+    name = "n" * 30_000
+    windows = ["Active Connections", "", "  Proto  Local Address  Foreign Address  State  PID"]
+    windows += [f"  TCP    {name}{i}:80    1.2.3.4:5    ESTABLISHED     {i}" for i in range(100)]
+    _, items = iter_items(("\r\n".join(windows) + "\r\n").encode(), text=True)
+    seen = list(items)
+    batches = [p for kind, p, _ in seen if kind == Event.RENDERED]
+    rendered = sum(block.count("\n") for batch in batches for block in batch)
+    assert rendered + sum(len(p) for kind, p, _ in seen if kind == Event.CONNECTION) == 100
+    assert len(batches) >= 2  # 100 rows of 30 kB: not one batch of 256 rows
+
+    linux = [HEADER] + [
+        f"tcp        0      0 {name}{i}:22    10.0.0.1:5    ESTABLISHED {i}/sshd"
+        for i in range(100)
+    ]
+    _, items = iter_items(("\n".join(linux) + "\n").encode())
+    rows = [(row, cap) for kind, p, cap in items if kind == Event.CONNECTION for row in p]
+    for writer_class in (JsonlWriter, CsvWriter):
+        out = io.StringIO()
+        writer = writer_class(out)
+        for row, cap in rows[:40]:  # 40 rows of 30 kB: more than 1 MB
+            if isinstance(writer, JsonlWriter):
+                writer.connections([row], cap)
+            else:
+                writer.connection(row, cap)
+        assert len(out.getvalue()) > 1_000_000, writer_class  # written before any flush()
 
 
 @settings(

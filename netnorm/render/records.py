@@ -277,7 +277,8 @@ class JsonlWriter:
         self._cap: CaptureState | None = None
         self._platform: object = None
         self._prefix = ""
-        self._batch: list[str] = []
+        self._batch: list[str] = []  # lines not written yet, of ``_size`` characters
+        self._size = 0
 
     def connections(self, rows: list[Row], cap: CaptureState) -> None:
         """Write rows of one capture."""
@@ -285,9 +286,10 @@ class JsonlWriter:
             self._cap, self._platform = cap, cap.platform
             self._prefix = jsonl_prefix(cap)
         prefix = self._prefix
-        batch = self._batch
-        batch += [prefix + connection_json(row) for row in rows]
-        if len(batch) >= BATCH:
+        texts = [prefix + connection_json(row) for row in rows]
+        self._batch += texts
+        self._size += sum(map(len, texts))
+        if len(self._batch) >= BATCH or self._size >= 1 << 20:  # long rows: by size
             self.flush()
 
     def flush(self) -> None:
@@ -295,6 +297,7 @@ class JsonlWriter:
             self._batch.append("")
             self.out.write("\n".join(self._batch))
             self._batch = []
+            self._size = 0
 
     def rendered(self, blocks: Iterable[str] | Spool, cap: CaptureState) -> None:
         """Write connections already serialised by ``connection_json``: blocks of whole lines,
