@@ -16,8 +16,6 @@ from netnorm import parallel
 from netnorm.api import iter_items
 from netnorm.cli import app
 from netnorm.decode import SAMPLE_SIZE, detect_encoding
-from netnorm.model.enums import Platform
-from netnorm.parsers.stream import Event
 from netnorm.render.records import JsonlWriter
 from tests.hostile import jsonl_output
 
@@ -72,27 +70,6 @@ def test_every_cut_gives_the_single_pass_output(path: Path, encoding: str) -> No
                 str(path), cuts, encoding, seed, name, None, None, text=text, inline=True
             )
             assert _output(items) == expected, f"cut at lines {[n for _, n in cuts]}, {text=}"
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in FILES])
-def test_text_mode_gives_the_rows_output(path: Path) -> None:
-    """The reader's text mode writes Windows rows without building them: the JSONL text, the
-    diagnostics and the inferred options are those of the rows."""
-    name = str(path)
-
-    def run(text: bool) -> tuple[Any, ...]:
-        items = list(iter_items(path, name=name, text=text)[1])
-        options = [cap.options() for kind, _, cap in items if kind == Event.CAPTURE]
-        kinds = {(kind, cap.platform) for kind, _, cap in items if cap is not None}
-        return _output(items), options, kinds
-
-    rows, rows_options, rows_kinds = run(False)
-    text, text_options, text_kinds = run(True)
-    assert text == rows
-    assert text_options == rows_options
-    assert not any(kind == Event.RENDERED for kind, _ in rows_kinds)
-    if (Event.CONNECTION, Platform.WINDOWS) in rows_kinds:
-        assert (Event.RENDERED, Platform.WINDOWS) in text_kinds  # the text mode was used
 
 
 def test_a_guess_that_fails_falls_back(tmp_path: Path) -> None:
