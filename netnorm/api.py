@@ -79,9 +79,9 @@ def iter_items(
     """Stream the raw reader items of one source (see ``netnorm.parsers.stream.Reader``).
 
     With ``parts`` above 1, a large file is read in that many parts at once by worker
-    processes (see ``netnorm.parallel``); their connections then come as ``Event.RENDERED``
-    items of JSONL text, so this is for JSONL output only. So is ``text``, which asks the
-    reader for its text mode (see ``Reader``).
+    processes (see ``netnorm.parallel``) in the reader's text mode (see ``Reader``): their
+    connections then come as ``Event.RENDERED`` items of JSONL text, so this is for JSONL output
+    only. So is ``text``, which asks for the text mode in one pass too.
 
     Returns:
         How the input was decoded, and the items. Iterating them raises ``FormatError`` at the
@@ -94,13 +94,7 @@ def iter_items(
 
         display = name or str(source)
         split = split_items(
-            os.fspath(source),
-            parts,
-            source=display,
-            platform=forced,
-            host=host,
-            encoding=encoding,
-            text=text,
+            os.fspath(source), parts, source=display, platform=forced, host=host, encoding=encoding
         )
     if split is not None:
         decoded, all_items = split

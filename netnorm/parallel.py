@@ -67,11 +67,9 @@ class Seed:
     windows_pid: bool | None
     locale: str | None
 
-    def reader(
-        self, source: str, platform: Platform | None, host: str | None, line: int, text: bool
-    ) -> Reader:
-        """A reader in the middle of such a table, in capture 0."""
-        reader = Reader(source, platform, host, text=text)
+    def reader(self, source: str, platform: Platform | None, host: str | None, line: int) -> Reader:
+        """A reader in the middle of such a table, in capture 0, in text mode."""
+        reader = Reader(source, platform, host, text=True)
         cap = CaptureState(source, 0, line, platform=self.platform, host=host, locale=self.locale)
         cap.linux_cols = replace(self.cols)
         cap.windows_pid = self.windows_pid
@@ -185,12 +183,11 @@ def _work(
     source: str,
     platform: Platform | None,
     host: str | None,
-    text: bool,
     send: Any,
 ) -> None:
     """In the worker: read the part, write its rows as JSONL, send back the rest."""
     try:
-        reader = seed.reader(source, platform, host, part.line, text)
+        reader = seed.reader(source, platform, host, part.line)
         seeded = reader.capture
         assert seeded is not None
         signature = reader.signature()
@@ -313,7 +310,7 @@ def _state(reader: Reader) -> dict[str, Any]:
 
 def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     """The reader as the worker left it, with its capture numbers moved up by ``base``."""
-    reader = Reader(previous.source, previous.forced, previous.host, text=previous.text)
+    reader = Reader(previous.source, previous.forced, previous.host, text=True)
     cap: CaptureState | None = state["capture"]
     if cap is not None:
         if cap.index == 0 and previous.capture is not None:
@@ -337,7 +334,6 @@ def split_items(
     platform: Platform | None = None,
     host: str | None = None,
     encoding: str | None = None,
-    text: bool = False,
 ) -> tuple[Decoded, Iterator[Item]] | None:
     """Reader items for one file read in ``parts`` parts at once, or ``None`` when the file is
     small, not seekable, in an encoding that cannot be cut, or has no table to guess from.
@@ -367,7 +363,7 @@ def split_items(
         return None
     if not cuts:
         return None
-    return decoded, _items(path, cuts, decoded.encoding, seed, source, platform, host, text=text)
+    return decoded, _items(path, cuts, decoded.encoding, seed, source, platform, host)
 
 
 class _Mailbox:
@@ -407,7 +403,6 @@ def _items(
     platform: Platform | None,
     host: str | None,
     *,
-    text: bool = False,
     inline: bool = False,
 ) -> Iterator[Item]:
     """The items of the whole file; ``inline`` reads the parts one after the other in this
@@ -422,7 +417,7 @@ def _items(
         stop = cuts[k + 1][0] if k + 1 < len(cuts) else None
         out = tempfile.TemporaryFile("w+b")  # noqa: SIM115 (closed by stop_worker)
         part = Part(offset, line, stop, out)
-        args = (part, path, encoding, seed, source, platform, host, text)
+        args = (part, path, encoding, seed, source, platform, host)
         if inline:
             part.receive = part.process = _Mailbox()
             _work(*args, part.receive)
@@ -437,7 +432,7 @@ def _items(
                 part.receive = part.process = _Mailbox()
             send.close()
         workers.append(part)
-    reader = Reader(source, platform, host, text=text)
+    reader = Reader(source, platform, host, text=True)
     try:
         with open(path, "rb") as stream:
             yield from reader.read(range_lines(stream, encoding, 0, cuts[0][0], 1), finish=False)

@@ -65,11 +65,8 @@ def test_every_cut_gives_the_single_pass_output(path: Path, encoding: str) -> No
     cut_sets = [[start] for start in starts]
     cut_sets += [[a, b] for a, b in zip(starts[::3], starts[2::3], strict=False)]
     for cuts in cut_sets:
-        for text in (False, True):
-            items = parallel._items(
-                str(path), cuts, encoding, seed, name, None, None, text=text, inline=True
-            )
-            assert _output(items) == expected, f"cut at lines {[n for _, n in cuts]}, {text=}"
+        items = parallel._items(str(path), cuts, encoding, seed, name, None, None, inline=True)
+        assert _output(items) == expected, f"cut at lines {[line for _, line in cuts]}"
 
 
 def test_a_guess_that_fails_falls_back(tmp_path: Path) -> None:
