@@ -35,6 +35,8 @@ MIN_PART = 2 << 20
 FIRST_EXTRA = 0.25
 #: How far past each cut point a row line is looked for.
 WINDOW = 256 << 10
+#: Characters of JSONL text a worker writes at a time.
+_BLOCK = 1 << 20
 
 #: Codecs whose decoder carries state from one line to the next, or whose line breaks are not
 #: the bytes ``\r`` and ``\n``: a part cannot start in the middle of such a file.
@@ -241,10 +243,11 @@ class _Spooler:
     of one capture as ``Event.RENDERED`` events of ``(offset, size, prefix)``."""
 
     def __init__(self, out: IO[bytes]) -> None:
-        from netnorm.render.records import connection_json, jsonl_prefix
+        from netnorm.render.records import connection_json, jsonl_prefix, prefixed
 
         self.connection_json = connection_json
         self.jsonl_prefix = jsonl_prefix
+        self.prefixed = prefixed
         self.out = out
         self.events: list[tuple[str, Any, int | None, Platform | None]] = []
         self.offset = 0
@@ -266,11 +269,9 @@ class _Spooler:
             blocks: list[str] = payload
         else:
             blocks = ["".join([self.connection_json(row) + "\n" for row in payload])]
-        prefix = self.prefix
-        after_break = "\n" + prefix
         for block in blocks:
             if block:
-                text = prefix + block[:-1].replace("\n", after_break) + "\n"
+                text = self.prefixed(block, self.prefix)
                 self.batch.append(text)
                 self.batched += len(text)
         if self.batched >= _BLOCK:
@@ -488,7 +489,3 @@ def _replay(
             yield kind, payload, payload
         else:
             yield kind, payload, cap
-
-
-#: Characters of JSONL text a worker writes at a time.
-_BLOCK = 1 << 20

@@ -246,6 +246,12 @@ def windows_head(token: str, family: str | None, state_raw: str | None) -> tuple
     return found
 
 
+def prefixed(block: str, prefix: str) -> str:
+    """Lines of JSON text (each ended by a line break) with ``prefix`` (see ``jsonl_prefix``)
+    at the start of each: JSON text never holds a raw line break."""
+    return prefix + block[:-1].replace("\n", "\n" + prefix) + "\n"
+
+
 def _encodes(text: str) -> bool:
     """True when ``text`` is valid Unicode for UTF-8 (no lone surrogates from a file name)."""
     try:
@@ -311,10 +317,9 @@ class JsonlWriter:
         if isinstance(blocks, Spool):
             self._spooled(blocks, prefix)
             return
-        after_break = "\n" + prefix
         for block in blocks:
             if block:
-                self.out.write(prefix + block[:-1].replace("\n", after_break) + "\n")
+                self.out.write(prefixed(block, prefix))
 
     def _spooled(self, spool: Spool, prefix: str) -> None:
         if spool.prefix == prefix and _encodes(prefix):
