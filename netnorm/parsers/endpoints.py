@@ -42,10 +42,8 @@ IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
 
 #: Matches a port number in canonical form (0-65535, no leading zeros).
-is_canonical_port = re.compile(str(PORT_NUMBER.pattern)).fullmatch
-#: Splits canonical ``IPv4:port`` text into its two parts, or gives ``None``.
-split_ipv4_endpoint = IPV4_ENDPOINT.re.fullmatch
-_ipv4_endpoint_match = split_ipv4_endpoint
+is_canonical_port = PORT_NUMBER.re.fullmatch
+_ipv4_endpoint_match = IPV4_ENDPOINT.re.fullmatch
 _new_endpoint: Callable[[], EndpointDict] = {
     "address": None,
     "port": None,

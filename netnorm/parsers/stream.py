@@ -380,7 +380,7 @@ class Reader:
             windows_owner,
         )
 
-        row_match = win.ROW.re.match  # the fields are those of ``win.match_row``
+        row_match = win.ROW.re.match  # its groups: see ``win.ROW``
         attach = win.attach_owner_line
         known_owner_line = win.OWNER_LINE_KINDS.get
         owner_line_kind = win.owner_line_kind

@@ -37,7 +37,9 @@ _WORD = rf"(?=[^\s]*[^0-9\s])[^\s]{PLUS}"
 STATE = atom(rf"(?P<state>[^\s0-9][^\s]{STAR}(?:{GAP}{_WORD})*?)", "state")
 PID = atom(r"(?P<pid>[0-9]{1,20})", "PID")
 
-#: One connection row, matched as a single token.
+#: One connection row, matched as a single token. Its groups: protocol; the local field, and
+#: its address and port when it is canonical ``IPv4:port`` (else ``None``); the same for the
+#: remote field; the state; the PID.
 ROW = compose(
     "Windows netstat row",
     rf"^[ \t]{STAR}",
@@ -81,20 +83,6 @@ def _state(word: str) -> tuple[str | None, str]:
         if len(_STATES) < 4096 and len(word) <= CACHED_TEXT:
             _STATES[word] = found
     return found
-
-
-#: The fields of a row as ``match_row`` gives them.
-Fields = tuple[
-    str, str, str | None, str | None, str, str | None, str | None, str | None, str | None
-]
-
-
-def match_row(line: str) -> Fields | None:
-    """The fields of a connection row as printed, or ``None`` when the line is not a row:
-    protocol; the local field, and its address and port when it is canonical ``IPv4:port``
-    (else ``None``); the same for the remote field; the state; the PID."""
-    m = _row_match(line)
-    return None if m is None else m.groups()  # type: ignore[return-value]
 
 
 def protocol(token: str) -> str:

@@ -27,7 +27,6 @@ from netnorm.parsers.endpoints import (
     is_canonical_port,
     make_endpoint,
     remember_json,
-    split_ipv4_endpoint,
 )
 from netnorm.parsers.row import COMPONENTS, CONNECTION_FIELDS, OWNER_NOTE, PROCESS, Row
 from netnorm.render.safe import csv_cell
@@ -207,10 +206,7 @@ def _windows_field(text: str) -> tuple[str, str | None, bool]:
                     _BRACKETED.clear()
                 _BRACKETED[inside] = around
         return f"{around[0]}{text[close + 2 :]}{around[1]}", "ipv6", around[2]
-    m = split_ipv4_endpoint(text)
-    if m is not None:
-        return ipv4_json(*m.groups()), "ipv4", False
-    ep, family = win.endpoint(text)
+    ep, family = win.endpoint(text)  # canonical IPv4:port fields are split by the row regex
     return endpoint_text(ep), family, bool(ep["host"] or ep["service"])
 
 
