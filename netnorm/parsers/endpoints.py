@@ -10,11 +10,11 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from netnorm.model.services import port_of
 from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT, PORT_NUMBER
+from netnorm.parsers.cache import CACHE_SIZE, CACHED_TEXT, short_lru
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -28,15 +28,6 @@ _is_plain_ipv4 = re.compile(str(IPV4.pattern)).fullmatch
 #: The JSON text of endpoint dicts, by the dict's identity (the parsers share one dict per
 #: distinct endpoint). Each entry holds its dict, so the id cannot be reused while it is here.
 ENDPOINT_JSON: dict[int, tuple[EndpointDict, str]] = {}
-#: Entries kept in each endpoint cache before it is emptied. Small on purpose: a capture repeats
-#: its listeners and busy peers within a few hundred rows, and a small cache stays in the CPU's
-#: cache (measured on Windows -ano: 1,024 entries parse about 10% faster than 8,192).
-CACHE_SIZE = 1024
-
-#: Texts longer than this are never kept in a cache: real fields, states and owner lines are
-#: far shorter, and a hostile capture of long distinct fields must not fill memory with them.
-CACHED_TEXT = 256
-
 #: ``IPv4:port`` text to its shared endpoint dict (see ``ipv4_endpoint``).
 IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
@@ -68,6 +59,7 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
     ep = _new_endpoint()  # a copy is about twice as fast as a dict display of seven keys
     ep["address"] = address
     ep["port"] = int(port)
+    # ``cache.keep`` inline on the hottest miss path; such a text is never long
     if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
         IPV4_ENDPOINTS.clear()
     IPV4_ENDPOINTS[text] = ep
@@ -85,11 +77,12 @@ def ipv4_json(address: str, port: str) -> str:
 
 def remember_json(ep: EndpointDict, text: str) -> None:
     """Keep the JSON text of a shared endpoint dict for the writers (see ``ENDPOINT_JSON``)."""
-    if len(text) > 2 * CACHED_TEXT:
-        return  # the endpoint of a long field is not shared: see ``CACHED_TEXT``
-    if len(ENDPOINT_JSON) >= CACHE_SIZE:
-        ENDPOINT_JSON.clear()
-    ENDPOINT_JSON[id(ep)] = (ep, text)  # holding ep keeps its id from being reused
+    # ``cache.keep`` inline, as this runs for every endpoint not seen before: the endpoint of
+    # a long field is never shared, and holding ep keeps its id from being reused
+    if len(text) <= 2 * CACHED_TEXT:
+        if len(ENDPOINT_JSON) >= CACHE_SIZE:
+            ENDPOINT_JSON.clear()
+        ENDPOINT_JSON[id(ep)] = (ep, text)
 
 
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
@@ -145,6 +138,7 @@ def make_endpoint(address_text: str, port_text: str, truncated: bool) -> Endpoin
     return ep
 
 
+@short_lru(maxsize=8192)
 def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     """Parse a net-tools address field: IPv6 unbracketed, split at the last colon.
 
@@ -152,12 +146,6 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
         text: the field as printed.
         wide: True when the capture is known to be made with ``-W`` (nothing is cut).
     """
-    if len(text) > CACHED_TEXT:
-        return _linux_endpoint(text, wide)
-    return _linux_endpoint_cached(text, wide)
-
-
-def _linux_endpoint(text: str, wide: bool) -> EndpointDict:
     truncated = not wide and len(text) == LINUX_FIELD_WIDTH
     if text.startswith("["):  # only `[::]` is bracketed, under name resolution
         close = text.find("]")
@@ -172,14 +160,9 @@ def _linux_endpoint(text: str, wide: bool) -> EndpointDict:
     return make_endpoint(head, tail, truncated)
 
 
+@short_lru(maxsize=8192)
 def windows_endpoint(text: str) -> EndpointDict:
     """Parse a Windows address field: IPv6 in brackets with an optional ``%zone``."""
-    if len(text) > CACHED_TEXT:
-        return _windows_endpoint(text)
-    return _windows_endpoint_cached(text)
-
-
-def _windows_endpoint(text: str) -> EndpointDict:
     if text.startswith("["):
         close = text.find("]")
         if close > 0:
@@ -189,10 +172,6 @@ def _windows_endpoint(text: str) -> EndpointDict:
     if not sep:
         return make_endpoint(text, "", False)
     return make_endpoint(head, tail, False)
-
-
-_linux_endpoint_cached = lru_cache(maxsize=8192)(_linux_endpoint)
-_windows_endpoint_cached = lru_cache(maxsize=8192)(_windows_endpoint)
 
 
 def format_endpoint(ep: EndpointDict, *, zone: bool = False, mark_cut: bool = False) -> str:

@@ -25,8 +25,8 @@ from netnorm.parsers._atoms import (
     UNIX_ROW,
     compose,
 )
+from netnorm.parsers.cache import keep
 from netnorm.parsers.endpoints import (
-    CACHED_TEXT,
     IPV4_ENDPOINTS,
     LINUX_FIELD_WIDTH,
     ipv4_endpoint,
@@ -134,8 +134,7 @@ def _state(word: str) -> str | None:
     if found == "":
         state = linux_state(word)
         found = state.value if state is not None else None
-        if len(_STATES) < 4096 and len(word) <= CACHED_TEXT:
-            _STATES[word] = found
+        keep(_STATES, word, found, len(word), size=4096)
     return found
 
 

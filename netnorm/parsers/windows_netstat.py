@@ -7,7 +7,6 @@ two-space lines are components, a bracketed line is the image, any other one-spa
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from netnorm.model.vocabulary import windows_state
@@ -22,12 +21,8 @@ from netnorm.parsers._atoms import (
     atom,
     compose,
 )
-from netnorm.parsers.endpoints import (
-    CACHED_TEXT,
-    IPV4_ENDPOINTS,
-    ipv4_endpoint,
-    windows_endpoint,
-)
+from netnorm.parsers.cache import keep, short_lru
+from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, windows_endpoint
 from netnorm.parsers.row import COMPONENTS, CONNECTION_FIELDS, OWNER_NOTE, PROCESS, Row
 
 #: The state: words that are not all digits (an unknown language's phrase is kept whole), the
@@ -60,7 +55,8 @@ _owner_line_match = WINDOWS_OWNER_LINE.re.match
 _ipv4_endpoints = IPV4_ENDPOINTS
 
 
-def _family(text: str) -> tuple[dict[str, Any], str | None]:
+@short_lru(maxsize=8192)
+def _local(text: str) -> tuple[dict[str, Any], str | None]:
     endpoint = windows_endpoint(text)
     address = endpoint["address"]
     if text.startswith("["):
@@ -70,8 +66,6 @@ def _family(text: str) -> tuple[dict[str, Any], str | None]:
     return endpoint, "ipv6" if ":" in address else "ipv4"
 
 
-_local = lru_cache(maxsize=8192)(_family)
-
 _STATES: dict[str, tuple[str | None, str]] = {}
 
 
@@ -80,8 +74,7 @@ def _state(word: str) -> tuple[str | None, str]:
     if found is None:
         state = windows_state(word)
         found = (state.value if state is not None else None, word)
-        if len(_STATES) < 4096 and len(word) <= CACHED_TEXT:
-            _STATES[word] = found
+        keep(_STATES, word, found, len(word), size=4096)
     return found
 
 
@@ -101,7 +94,7 @@ def endpoint(text: str) -> tuple[dict[str, Any], str | None]:
     ep = _ipv4_endpoints.get(text) or ipv4_endpoint(text)
     if ep is not None:
         return ep, "ipv4"
-    return _local(text) if len(text) <= CACHED_TEXT else _family(text)
+    return _local(text)
 
 
 def parse_row(line: str, lineno: int) -> Row | None:
@@ -179,8 +172,6 @@ def owner_line_kind(line: str) -> str | None:
     """What ``attach_owner_line`` takes ``line`` for, told without a row; for a line that is
     not a row (every row has the shape of a component line too)."""
     kind = attach_owner_line(owner_row(), line)
-    if kind is not None and len(line) <= CACHED_TEXT:
-        if len(OWNER_LINE_KINDS) >= 1024:
-            OWNER_LINE_KINDS.clear()
-        OWNER_LINE_KINDS[line] = kind
+    if kind is not None:
+        keep(OWNER_LINE_KINDS, line, kind, len(line))
     return kind

@@ -19,9 +19,8 @@ from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
 
 from netnorm.parsers import windows_netstat as win
+from netnorm.parsers.cache import CACHED_TEXT, keep
 from netnorm.parsers.endpoints import (
-    CACHE_SIZE,
-    CACHED_TEXT,
     ENDPOINT_JSON,
     ipv4_json,
     is_canonical_port,
@@ -83,8 +82,7 @@ def _heads(key: tuple[Any, ...]) -> tuple[str, str]:
         f'"state":{"null" if state is None else _str(state)},'
         f'"state_raw":{"null" if state_raw is None else _str(state_raw)},"pid":',
     )
-    if len(_HEADS) < 4096 and (state_raw is None or len(state_raw) <= CACHED_TEXT):
-        _HEADS[key] = found
+    keep(_HEADS, key, found, len(state_raw or ""), size=4096)
     return found
 
 
@@ -179,10 +177,7 @@ def windows_field(text: str) -> tuple[str, str | None, bool]:
     found = WINDOWS_FIELDS.get(text)
     if found is None:
         found = _windows_field(text)
-        if len(text) <= CACHED_TEXT:
-            if len(WINDOWS_FIELDS) >= CACHE_SIZE:
-                WINDOWS_FIELDS.clear()
-            WINDOWS_FIELDS[text] = found
+        keep(WINDOWS_FIELDS, text, found, len(text))
     return found
 
 
@@ -201,10 +196,7 @@ def _windows_field(text: str) -> tuple[str, str | None, bool]:
             whole = endpoint_text(ep)
             cut = whole.index(',"port":0,') + len(',"port":')
             around = (whole[:cut], whole[cut + 1 :], bool(ep["host"]))
-            if len(inside) <= CACHED_TEXT:
-                if len(_BRACKETED) >= CACHE_SIZE:
-                    _BRACKETED.clear()
-                _BRACKETED[inside] = around
+            keep(_BRACKETED, inside, around, len(inside))
         return f"{around[0]}{text[close + 2 :]}{around[1]}", "ipv6", around[2]
     ep, family = win.endpoint(text)  # canonical IPv4:port fields are split by the row regex
     return endpoint_text(ep), family, bool(ep["host"] or ep["service"])
@@ -224,10 +216,7 @@ def windows_owner(lines: tuple[str, ...]) -> tuple[str, tuple[bool, bool, bool]]
         owner_json(row[PROCESS], False, row[COMPONENTS], row[OWNER_NOTE]) + WINDOWS_TAIL,
         ("image" in kinds, "component" in kinds, "note" in kinds),
     )
-    if len(lines) <= 16 and sum(map(len, lines)) <= 4 * CACHED_TEXT:  # a real -b block
-        if len(WINDOWS_OWNERS) >= CACHE_SIZE:
-            WINDOWS_OWNERS.clear()
-        WINDOWS_OWNERS[lines] = found
+    keep(WINDOWS_OWNERS, lines, found, sum(map(len, lines)), longest=4 * CACHED_TEXT)
     return found
 
 
@@ -237,8 +226,7 @@ def windows_head(token: str, family: str | None, state_raw: str | None) -> tuple
     protocol, state = win.protocol(token), win.state(state_raw)
     key = (protocol, family, None, state, state_raw)
     found = _HEADS.get(key) or _heads(key)
-    if len(WINDOWS_HEADS) < 4096 and (state_raw is None or len(state_raw) <= CACHED_TEXT):
-        WINDOWS_HEADS[(token, family, state_raw)] = found
+    keep(WINDOWS_HEADS, (token, family, state_raw), found, len(state_raw or ""), size=4096)
     return found
 
 
