@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from netnorm.decode import Decoded, open_lines
 from netnorm.errors import FormatError, InputError
 from netnorm.model.enums import Platform
+from netnorm.parsers.capture import CaptureState
+from netnorm.parsers.reader import Event, Item, Reader
 from netnorm.parsers.row import Row, as_dict
-from netnorm.parsers.stream import CaptureState, Event, Item, Reader
 
 Source = str | bytes | os.PathLike[str]
 
@@ -74,14 +75,12 @@ def iter_items(
     encoding: str | None = None,
     name: str | None = None,
     parts: int = 1,
-    text: bool = False,
 ) -> tuple[Decoded, Iterator[Item]]:
-    """Stream the raw reader items of one source (see ``netnorm.parsers.stream.Reader``).
+    """Stream the raw reader items of one source (see ``netnorm.parsers.reader.Reader``).
 
     With ``parts`` above 1, a large file is read in that many parts at once by worker
-    processes (see ``netnorm.parallel``) in the reader's text mode (see ``Reader``): their
-    connections then come as ``Event.RENDERED`` items of JSONL text, so this is for JSONL output
-    only. So is ``text``, which asks for the text mode in one pass too.
+    processes (see ``netnorm.parallel``): their connections then come as
+    ``netnorm.parallel.SPOOLED`` items of JSONL lines, so this is for JSONL output only.
 
     Returns:
         How the input was decoded, and the items. Iterating them raises ``FormatError`` at the
@@ -108,7 +107,7 @@ def iter_items(
             if owned:
                 stream.close()
             raise
-        all_items = Reader(display, forced, host, text=text).read(lines)
+        all_items = Reader(display, forced, host).read(lines)
 
     def items() -> Iterator[Item]:
         found = False
@@ -140,25 +139,31 @@ def capture_dict(
     connections: list[Row],
     unix_sockets: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """Build the JSON-ready dict of one capture, in the field order of ``Capture``."""
-    return {
-        "source": cap.source,
-        "index": cap.index,
-        "platform": (cap.platform or Platform.LINUX).value,
-        "tool": "netstat",
-        "host": cap.host,
-        "captured_at": None,
-        "captured_at_source": None,
-        "locale": cap.locale,
-        "encoding": decoded.encoding,
-        "encoding_detected": decoded.detected,
-        "first_line": cap.first_line,
-        "last_line": max(cap.last_line, cap.first_line),
-        "options": cap.options(),
-        "connections": [as_dict(row) for row in connections],
-        "unix_sockets": unix_sockets,
-        "diagnostics": cap.diagnostics,
-    }
+    """Build the JSON-ready dict of one capture (``CaptureState.as_dict``)."""
+    return cap.as_dict(decoded, connections, unix_sockets)
+
+
+def feed(
+    decoded: Decoded,
+    items: Iterator[Item],
+    writer: Any,
+    diagnostic: Callable[[dict[str, Any]], None],
+) -> None:
+    """Give one source's reader items to a writer (``netnorm.render.records.Writer``), and
+    each diagnostic to ``diagnostic`` as it is found."""
+    from netnorm.parallel import SPOOLED
+
+    for kind, payload, cap in items:
+        if kind == Event.CONNECTION:
+            writer.connections(payload, cap)
+        elif kind == Event.DIAGNOSTIC:
+            diagnostic(payload)
+        elif kind == Event.UNIX:
+            writer.unix(payload, cap)
+        elif kind == Event.CAPTURE:
+            writer.capture(payload, decoded)
+        elif kind == SPOOLED:
+            writer.spooled(payload, cap)
 
 
 def iter_capture_dicts(

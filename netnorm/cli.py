@@ -252,73 +252,31 @@ def parse(
 
       netnorm parse --format json --host web01 web01.txt
     """
-    from netnorm.api import capture_dict, iter_items
-    from netnorm.parsers.stream import Event
-    from netnorm.render import records
+    from netnorm.api import feed, iter_items
+    from netnorm.render.records import writer_for
 
     out = _stdout()
     chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
-    jsonl = records.JsonlWriter(out) if chosen is ParseFormat.jsonl else None
-    csvw = records.CsvWriter(out) if chosen is ParseFormat.csv else None
-    jsonw = records.JsonWriter(out) if chosen is ParseFormat.json else None
-    tables: list[dict[str, Any]] = []
+    writer = writer_for(chosen.value, out)
     unrecognised = 0
+
+    def diagnostic(d: dict[str, Any]) -> None:
+        nonlocal unrecognised
+        if d["code"] in STRICT_CODES:
+            unrecognised += 1
+        print_diagnostic(d, name, quiet)
+
     for path in expand(paths or []):
         name = _name(path)
+        parts = (jobs or os.cpu_count() or 1) if chosen is ParseFormat.jsonl else 1
         try:
-            parts = (jobs or os.cpu_count() or 1) if jsonl is not None else 1
             decoded, items = iter_items(
-                _source(path),
-                platform,
-                host=host,
-                encoding=encoding,
-                name=name,
-                parts=parts,
-                text=jsonl is not None,
+                _source(path), platform, host=host, encoding=encoding, name=name, parts=parts
             )
-            conns: list[Any] = []
-            unix: list[dict[str, Any]] = []
-            for kind, payload, cap in items:
-                if kind == Event.CONNECTION:
-                    assert cap is not None  # rows always belong to a capture
-                    if jsonl is not None:
-                        jsonl.connections(payload, cap)
-                    elif csvw is not None:
-                        for row in payload:
-                            csvw.connection(row, cap)
-                    else:
-                        conns.extend(payload)
-                elif kind == Event.RENDERED:
-                    assert jsonl is not None and cap is not None  # only asked for with JSONL
-                    jsonl.rendered(payload, cap)
-                elif kind == Event.UNIX:
-                    if jsonw is not None or chosen is ParseFormat.table:
-                        unix.append(payload)
-                elif kind == Event.DIAGNOSTIC:
-                    if payload["code"] in STRICT_CODES:
-                        unrecognised += 1
-                    print_diagnostic(payload, name, quiet)
-                elif kind == Event.CAPTURE:
-                    if jsonw is not None or chosen is ParseFormat.table:
-                        d = capture_dict(payload, decoded, conns, unix)
-                        if jsonw is not None:
-                            jsonw.capture(d)
-                        else:
-                            tables.append(d)
-                    conns, unix = [], []
+            feed(decoded, items, writer, diagnostic)
         except NetnormError as exc:
             fail(exc)
-    for writer in (jsonl, csvw):
-        if writer is not None:
-            writer.flush()
-    if jsonw is not None:
-        jsonw.close()
-    if tables:
-        from rich.console import Console
-
-        from netnorm.render.table import print_captures
-
-        print_captures(tables, Console(file=out, markup=False, highlight=False))
+    writer.close()
     out.flush()
     if State.failed or (strict and unrecognised):
         if strict and unrecognised and not State.failed:
@@ -497,7 +455,7 @@ def analyze(
         store.add(persistent)
         summary = summarize_fleet(fleet, store.counts)
         if chosen is ReportFormat.json:
-            from netnorm.render.records import write_report_tail
+            from netnorm.render.report_json import write_report_tail
 
             out.write("\n  ],\n")
             write_report_tail(out, store.blocks(), summary, fleet, background=workers > 1)
@@ -623,7 +581,7 @@ def diff(
     out = _stdout()
     chosen = fmt or (DiffFormat.table if out.isatty() else DiffFormat.json)
     if chosen is DiffFormat.json:
-        from netnorm.render.records import dumps_pretty
+        from netnorm.render.report_json import dumps_pretty
 
         out.write(dumps_pretty(result) + "\n")
     else:

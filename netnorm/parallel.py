@@ -15,6 +15,7 @@ line after line. Either way the output is what one pass over the file gives:
 from __future__ import annotations
 
 import codecs
+import copy
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -23,9 +24,13 @@ from typing import IO, Any
 
 from netnorm.decode import SAMPLE_SIZE, Decoded, detect_encoding, range_lines
 from netnorm.model.enums import Platform
-from netnorm.parsers import linux_netstat as lx
-from netnorm.parsers import windows_netstat as win
-from netnorm.parsers.stream import MAX_DIAGNOSTICS, CaptureState, Event, Item, Reader
+from netnorm.parsers.capture import CaptureState
+from netnorm.parsers.reader import MAX_DIAGNOSTICS, Event, Item, Reader
+from netnorm.parsers.registry import DIALECTS, dialect_of
+from netnorm.render.records import Spool, jsonl_lines, jsonl_prefix
+
+#: The kind of the items that carry a worker's JSONL lines: a ``netnorm.render.records.Spool``.
+SPOOLED = "spooled"
 
 #: Files smaller than this are read in one pass: starting a worker costs more than it saves.
 MIN_SIZE = 4 << 20
@@ -65,16 +70,14 @@ class Seed:
     """The guessed state at a cut: what the first table of the file said about its rows."""
 
     platform: Platform
-    cols: lx.Columns
-    windows_pid: bool | None
+    columns: dict[str, Any]
     locale: str | None
 
     def reader(self, source: str, platform: Platform | None, host: str | None, line: int) -> Reader:
-        """A reader in the middle of such a table, in capture 0, in text mode."""
-        reader = Reader(source, platform, host, text=True)
+        """A reader in the middle of such a table, in capture 0."""
+        reader = Reader(source, platform, host)
         cap = CaptureState(source, 0, line, platform=self.platform, host=host, locale=self.locale)
-        cap.linux_cols = replace(self.cols)
-        cap.windows_pid = self.windows_pid
+        cap.columns = _columns_copy(self.columns)
         cap.rows = 1
         reader.capture = cap
         return reader
@@ -87,14 +90,17 @@ def guess(head: bytes, encoding: str, platform: Platform | None) -> Seed | None:
     seed = None
     for kind, _payload, cap in reader.read(enumerate(text.splitlines(), 1)):
         if kind == Event.CONNECTION and cap is not None and cap.platform is not None:
-            seed = Seed(cap.platform, replace(cap.linux_cols), cap.windows_pid, cap.locale)
+            seed = Seed(cap.platform, _columns_copy(cap.columns), cap.locale)
     return seed
 
 
+def _columns_copy(columns: dict[str, Any]) -> dict[str, Any]:
+    # a dialect may update its columns from the rows (net-tools -W): each reader has its own
+    return {name: copy.copy(value) for name, value in columns.items()}
+
+
 def _is_row_text(text: str, platform: Platform) -> bool:
-    if platform is Platform.WINDOWS:
-        return win.parse_row(text, 0) is not None
-    return lx.parse_row(text, 0, lx.Columns()) is not None
+    return dialect_of(platform).ROW.re.match(text) is not None
 
 
 def _is_row(line: bytes, encoding: str, platform: Platform) -> bool:
@@ -204,9 +210,9 @@ def _work(
                     break
             starts_with_row = bool(head) and _is_row_text(head[-1][1], seed.platform)
             for kind, payload, cap in reader.read(chain(head, lines), finish=False):
-                if kind == Event.CONNECTION or kind == Event.RENDERED:
+                if kind == Event.CONNECTION:
                     assert cap is not None
-                    spool.add(payload, cap, rendered=kind == Event.RENDERED)
+                    spool.add(payload, cap)
                     continue
                 spool.end_run()
                 index = cap.index if cap is not None else None
@@ -240,45 +246,34 @@ GUESSED_BASE = 1
 
 class _Spooler:
     """Writes a worker's connections to its spool file as JSONL lines, and records the runs
-    of one capture as ``Event.RENDERED`` events of ``(offset, size, prefix)``."""
+    of one capture as ``SPOOLED`` events of ``(offset, size, prefix)``."""
 
     def __init__(self, out: IO[bytes]) -> None:
-        from netnorm.render.records import connection_json, jsonl_prefix, prefixed
-
-        self.connection_json = connection_json
-        self.jsonl_prefix = jsonl_prefix
-        self.prefixed = prefixed
         self.out = out
         self.events: list[tuple[str, Any, int | None, Platform | None]] = []
         self.offset = 0
         self.run_cap: CaptureState | None = None
         self.run_platform: Platform | None = None
         self.run_start = 0
-        self.prefix = ""
-        self.batch: list[str] = []  # prefixed text not written yet, of ``batched`` characters
+        self.prefix = b""
+        self.batch: list[bytes] = []  # lines not written yet, of ``batched`` bytes
         self.batched = 0
 
-    def add(self, payload: list[Any], cap: CaptureState, *, rendered: bool) -> None:
+    def add(self, payload: list[Any], cap: CaptureState) -> None:
         if cap is not self.run_cap or cap.platform is not self.run_platform:
             self.end_run()
             self.run_cap, self.run_platform = cap, cap.platform
             self.run_start = self.offset
             guessed = replace(cap, index=cap.index + GUESSED_BASE)
-            self.prefix = self.jsonl_prefix(guessed)
-        if rendered:
-            blocks: list[str] = payload
-        else:
-            blocks = ["".join([self.connection_json(row) + "\n" for row in payload])]
-        for block in blocks:
-            if block:
-                text = self.prefixed(block, self.prefix)
-                self.batch.append(text)
-                self.batched += len(text)
+            self.prefix = jsonl_prefix(guessed)
+        data = jsonl_lines(payload, self.prefix)
+        self.batch.append(data)
+        self.batched += len(data)
         if self.batched >= _BLOCK:
             self.write()
 
     def write(self) -> None:
-        data = "".join(self.batch).encode("utf-8", "surrogatepass")
+        data = b"".join(self.batch)
         self.out.write(data)
         self.offset += len(data)
         self.batch, self.batched = [], 0
@@ -289,7 +284,7 @@ class _Spooler:
         if cap is not None and self.offset > self.run_start:
             size = self.offset - self.run_start
             payload = (self.run_start, size, self.prefix)
-            self.events.append((Event.RENDERED, payload, cap.index, self.run_platform))
+            self.events.append((SPOOLED, payload, cap.index, self.run_platform))
         self.run_cap = None
 
 
@@ -303,6 +298,8 @@ def _state(reader: Reader) -> dict[str, Any]:
         "count": reader.count,
         "preamble": reader.preamble,
         "pending": reader.pending,
+        # a dialect is a module, which does not pickle: its name goes instead
+        "pending_dialect": reader.pending_dialect.NAME if reader.pending_dialect else None,
         "warning_open": reader.warning_open,
         "warning_lines": reader.warning_lines,
         "deferred": reader.deferred,
@@ -311,7 +308,7 @@ def _state(reader: Reader) -> dict[str, Any]:
 
 def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     """The reader as the worker left it, with its capture numbers moved up by ``base``."""
-    reader = Reader(previous.source, previous.forced, previous.host, text=True)
+    reader = Reader(previous.source, previous.forced, previous.host)
     cap: CaptureState | None = state["capture"]
     if cap is not None:
         if cap.index == 0 and previous.capture is not None:
@@ -321,6 +318,7 @@ def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     reader.count = state["count"] + base
     reader.preamble = state["preamble"]
     reader.pending = state["pending"]
+    reader.pending_dialect = next((d for d in DIALECTS if state["pending_dialect"] == d.NAME), None)
     reader.warning_open = state["warning_open"]
     reader.warning_lines = state["warning_lines"]
     reader.deferred = state["deferred"]
@@ -339,8 +337,8 @@ def split_items(
     """Reader items for one file read in ``parts`` parts at once, or ``None`` when the file is
     small, not seekable, in an encoding that cannot be cut, or has no table to guess from.
 
-    Connections of the workers' parts come as ``Event.RENDERED`` items: an iterator of JSON
-    texts (see ``JsonlWriter.rendered``). ``Event.CAPTURE`` items of a capture that spans parts
+    Connections of the workers' parts come as ``SPOOLED`` items: a ``Spool`` of JSONL lines
+    (see ``JsonlWriter.spooled``). ``Event.CAPTURE`` items of a capture that spans parts
     hold the counters of its last part only; use this for JSONL output, not for capture
     summaries.
     """
@@ -433,7 +431,7 @@ def _items(
                 part.receive = part.process = _Mailbox()
             send.close()
         workers.append(part)
-    reader = Reader(source, platform, host, text=True)
+    reader = Reader(source, platform, host)
     try:
         with open(path, "rb") as stream:
             yield from reader.read(range_lines(stream, encoding, 0, cuts[0][0], 1), finish=False)
@@ -474,14 +472,12 @@ def _replay(
     base: int,
     reader: Reader,
 ) -> Iterator[Item]:
-    from netnorm.render.records import Spool
-
     source, host = reader.source, reader.host
     for kind, payload, index, run_platform in events:
         cap = None
         if index is not None:
             cap = CaptureState(source, index + base, 0, platform=run_platform, host=host)
-        if kind == Event.RENDERED:
+        if kind == SPOOLED:
             offset, size, prefix = payload
             yield kind, Spool(out, offset, size, prefix), cap
         elif kind == Event.CAPTURE:

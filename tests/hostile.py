@@ -8,7 +8,8 @@ from typing import Any
 
 from netnorm.decode import open_lines
 from netnorm.errors import NetnormError
-from netnorm.parsers.stream import Event, Item, Reader
+from netnorm.parallel import SPOOLED
+from netnorm.parsers.reader import Event, Item, Reader
 from netnorm.render.records import JsonlWriter
 
 
@@ -27,7 +28,7 @@ def account(data: bytes) -> tuple[set[int], dict[str, set[int]]]:
     seen: dict[str, set[int]] = {"records": set(), "structural": set(), "diagnostics": set()}
     for kind, payload, _cap in reader.read(iter(numbered)):
         if kind == Event.CONNECTION:
-            seen["records"].update(row[-1] for row in payload)
+            seen["records"].update(row["line"] for row in payload)
         elif kind == Event.UNIX:
             seen["records"].add(payload["line"])
         elif kind == Event.DIAGNOSTIC and payload["line"] is not None:
@@ -47,8 +48,8 @@ def jsonl_output(items: Iterable[Item], *, captures: bool = False) -> tuple[str,
         for kind, payload, cap in items:
             if kind == Event.CONNECTION:
                 writer.connections(payload, cap)
-            elif kind == Event.RENDERED:
-                writer.rendered(payload, cap)
+            elif kind == SPOOLED:
+                writer.spooled(payload, cap)
             elif kind == Event.DIAGNOSTIC:
                 seen.append(payload)
             elif kind == Event.CAPTURE and captures:
@@ -57,3 +58,39 @@ def jsonl_output(items: Iterable[Item], *, captures: bool = False) -> tuple[str,
         seen.append(str(exc))
     writer.flush()
     return out.getvalue(), seen
+
+
+def model_problem(data: bytes) -> str | None:
+    """Check the records of an input against the grammar and the model: each row line passes
+    its dialect's ``ROW.parse_string`` with the groups the hot path read, and each record
+    validates as a ``Connection`` whose JSON is the record's. The first problem, or ``None``."""
+    import json
+
+    from netnorm.model.schema import Connection
+    from netnorm.parsers.registry import dialect_of
+    from netnorm.parsers.row import as_dict
+    from netnorm.render.records import dumps
+
+    _, lines = open_lines(io.BytesIO(data), "<test>")
+    text = dict(lines)
+    reader = Reader("<test>")
+    try:
+        for kind, payload, cap in reader.read(iter(text.items())):
+            if kind != Event.CONNECTION:
+                continue
+            assert cap is not None
+            row_token = dialect_of(cap.platform).ROW
+            for row in payload:
+                line = text[row["line"]]
+                fast = row_token.re.match(line)
+                parsed = row_token.parse_string(line, parse_all=True)[0]
+                if fast is None or parsed.groups() != fast.groups():
+                    return f"line {row['line']}: ROW.parse_string differs from the hot path"
+                model = Connection.model_validate(as_dict(row))
+                if json.loads(dumps(row)) != json.loads(model.model_dump_json()):
+                    return f"line {row['line']}: the record's JSON differs from the model's"
+    except NetnormError:
+        return None
+    except Exception as exc:  # a validation error: the grammar let through what the model refuses
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -279,7 +279,7 @@ def test_report_sections_fall_back_to_the_main_process(
 ) -> None:
     """With --jobs 2 the network and listener stacks are written by forked processes; when
     there is no fork, or the child fails, the main process writes them and nothing changes."""
-    from netnorm.render import records
+    from netnorm.render import report_json as records
 
     expected = run.invoke(app, ["analyze", "-f", "json", "--jobs", "1", str(FLEET)]).stdout
     if failure == "no fork":

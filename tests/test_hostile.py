@@ -179,15 +179,13 @@ def test_long_line_is_a_diagnostic_and_the_next_row_is_kept() -> None:
     assert [c.line for c in capture.connections] == [3]
 
 
-@pytest.mark.parametrize("text", [False, True], ids=["rows", "text-mode"])
-def test_long_distinct_fields_are_not_kept_in_caches(text: bool) -> None:
+def test_long_distinct_fields_are_not_kept_in_caches() -> None:
     """Real fields, states and owner lines are short; a capture of long distinct ones must not
     fill the parsers' caches (and memory) with them."""
     from netnorm.api import iter_items
     from netnorm.parsers import endpoints, linux_netstat
     from netnorm.parsers import windows_netstat as win
     from netnorm.parsers.cache import CACHED_TEXT
-    from netnorm.render import records
 
     long = CACHED_TEXT + 1
     lines = ["Active Connections", "", "  Proto  Local Address  Foreign Address  State  PID"]
@@ -198,21 +196,11 @@ def test_long_distinct_fields_are_not_kept_in_caches(text: bool) -> None:
             f" [{'p' * long}{i}.exe]",
         ]
     lines += [HEADER, f"tcp        0      0 {'l' * long}:22   {'r' * long}:1   {'L' * long} -"]
-    _, items = iter_items(("\r\n".join(lines) + "\r\n").encode(), text=text)
+    _, items = iter_items(("\r\n".join(lines) + "\r\n").encode())
     rows = jsonl_output(items)[0].splitlines()
     assert len(rows) == 51
-    for cache in (
-        records.WINDOWS_FIELDS,
-        records.WINDOWS_HEADS,
-        records._HEADS,
-        records._BRACKETED,
-        win.OWNER_LINE_KINDS,
-        win._STATES,
-        linux_netstat._STATES,
-    ):
+    for cache in (win._STATES, linux_netstat._STATES, endpoints.IPV4_ENDPOINTS):
         assert all(len(repr(key)) < 4 * long for key in cache), cache
-    assert all(sum(map(len, block)) <= 4 * CACHED_TEXT for block in records.WINDOWS_OWNERS)
-    assert all(len(json) <= 2 * CACHED_TEXT for _, json in endpoints.ENDPOINT_JSON.values())
     # the lru caches: a long field is computed anew each time, a short one is kept
     long_field, short_field = f"{'h' * long}:80", "[fe80::1%9]:1900"
     for lookup in (endpoints.windows_endpoint, win.endpoint):
@@ -225,37 +213,29 @@ def test_long_distinct_fields_are_not_kept_in_caches(text: bool) -> None:
 
 
 def test_long_rows_are_written_in_small_batches() -> None:
-    """Batches are bounded by size as well as by rows, so that memory stays flat on a capture
-    of long lines: the reader's text mode, the JSONL and the CSV writers."""
+    """The writers write by size as well as by rows, so that memory stays flat on a capture of
+    long lines: JSONL and CSV."""
     from netnorm.api import iter_items
-    from netnorm.parsers.stream import Event
+    from netnorm.parsers.reader import Event
     from netnorm.render.records import CsvWriter, JsonlWriter
 
     name = "n" * 30_000
     windows = ["Active Connections", "", "  Proto  Local Address  Foreign Address  State  PID"]
     windows += [f"  TCP    {name}{i}:80    1.2.3.4:5    ESTABLISHED     {i}" for i in range(100)]
-    _, items = iter_items(("\r\n".join(windows) + "\r\n").encode(), text=True)
-    seen = list(items)
-    batches = [p for kind, p, _ in seen if kind == Event.RENDERED]
-    rendered = sum(block.count("\n") for batch in batches for block in batch)
-    assert rendered + sum(len(p) for kind, p, _ in seen if kind == Event.CONNECTION) == 100
-    assert len(batches) >= 2  # 100 rows of 30 kB: not one batch of 256 rows
-
     linux = [HEADER] + [
         f"tcp        0      0 {name}{i}:22    10.0.0.1:5    ESTABLISHED {i}/sshd"
         for i in range(100)
     ]
-    _, items = iter_items(("\n".join(linux) + "\n").encode())
-    rows = [(row, cap) for kind, p, cap in items if kind == Event.CONNECTION for row in p]
-    for writer_class in (JsonlWriter, CsvWriter):
-        out = io.StringIO()
-        writer = writer_class(out)
-        for row, cap in rows[:40]:  # 40 rows of 30 kB: more than 1 MB
-            if isinstance(writer, JsonlWriter):
+    for lines, end in ((windows, "\r\n"), (linux, "\n")):
+        _, items = iter_items((end.join(lines) + end).encode())
+        rows = [(row, cap) for kind, p, cap in items if kind == Event.CONNECTION for row in p]
+        assert len(rows) == 100
+        for writer_class in (JsonlWriter, CsvWriter):
+            out = io.StringIO()
+            writer = writer_class(out)
+            for row, cap in rows[:40]:  # 40 rows of 30 kB: more than 1 MB
                 writer.connections([row], cap)
-            else:
-                writer.connection(row, cap)
-        assert len(out.getvalue()) > 1_000_000, writer_class  # written before any flush()
+            assert len(out.getvalue()) > 1_000_000, writer_class  # written before close()
 
 
 @settings(

@@ -80,7 +80,7 @@ def test_a_guess_that_fails_falls_back(tmp_path: Path) -> None:
     expected = _output(iter_items(path, name=name)[1])
     data = path.read_bytes()
     seed = parallel.guess(first, "utf-8", None)  # as if the first table filled the head
-    assert seed is not None and not seed.cols.timer
+    assert seed is not None and not seed.columns["linux-netstat"].timer
     cut = len(first) + second.index(b"\ntcp") + 1
     line = data[:cut].count(b"\n") + 1
     items = parallel._items(name, [(cut, line)], "utf-8", seed, name, None, None, inline=True)
@@ -101,14 +101,14 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None
     data = path.read_bytes()
     assert parallel.plan(io.BytesIO(data), len(data), "utf-8", 2, parallel.Platform.WINDOWS)
     rendered = []  # runs of rows a worker serialised: there are some only with -j 2
-    original = JsonlWriter._spooled
+    original = JsonlWriter.spooled
 
-    def counting(self: JsonlWriter, spool: Any, prefix: str) -> None:
+    def counting(self: JsonlWriter, spool: Any, cap: Any) -> None:
         rendered.append(spool.size)
-        original(self, spool, prefix)
+        original(self, spool, cap)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(JsonlWriter, "_spooled", counting)
+        patch.setattr(JsonlWriter, "spooled", counting)
         one = run.invoke(app, ["parse", "-j", "1", "--format", "jsonl", str(path)])
         assert rendered == []
         two = run.invoke(app, ["parse", "-j", "2", "--format", "jsonl", str(path)])

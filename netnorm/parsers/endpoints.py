@@ -14,7 +14,7 @@ from typing import Any
 
 from netnorm.model.services import port_of
 from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT, PORT_NUMBER
-from netnorm.parsers.cache import CACHE_SIZE, CACHED_TEXT, short_lru
+from netnorm.parsers.cache import CACHE_SIZE, short_lru
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -25,9 +25,6 @@ EndpointDict = dict[str, Any]
 #: Dotted-quad IPv4 already in canonical form (no leading zeros): the common case, one C call.
 _is_plain_ipv4 = re.compile(str(IPV4.pattern)).fullmatch
 
-#: The JSON text of endpoint dicts, by the dict's identity (the parsers share one dict per
-#: distinct endpoint). Each entry holds its dict, so the id cannot be reused while it is here.
-ENDPOINT_JSON: dict[int, tuple[EndpointDict, str]] = {}
 #: ``IPv4:port`` text to its shared endpoint dict (see ``ipv4_endpoint``).
 IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
@@ -49,8 +46,6 @@ _new_endpoint: Callable[[], EndpointDict] = {
 def ipv4_endpoint(text: str) -> EndpointDict | None:
     """The endpoint of ``IPv4:port`` text with both parts canonical, or ``None`` for any other
     text. Call it on a cache miss only: look ``text`` up in ``IPV4_ENDPOINTS`` first.
-
-    Such text needs no escaping, so its JSON is written here, once.
     """
     m = _ipv4_endpoint_match(text)
     if m is None:
@@ -63,26 +58,20 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
     if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
         IPV4_ENDPOINTS.clear()
     IPV4_ENDPOINTS[text] = ep
-    remember_json(ep, ipv4_json(address, port))
     return ep
 
 
-def ipv4_json(address: str, port: str) -> str:
-    """The JSON of the endpoint of canonical ``IPv4:port`` text (it needs no escaping)."""
-    return (
-        f'{{"address":"{address}","port":{port},"host":null,"service":null,"zone":null,'
-        '"truncated":false,"scope":null}'
-    )
-
-
-def remember_json(ep: EndpointDict, text: str) -> None:
-    """Keep the JSON text of a shared endpoint dict for the writers (see ``ENDPOINT_JSON``)."""
-    # ``cache.keep`` inline, as this runs for every endpoint not seen before: the endpoint of
-    # a long field is never shared, and holding ep keeps its id from being reused
-    if len(text) <= 2 * CACHED_TEXT:
-        if len(ENDPOINT_JSON) >= CACHE_SIZE:
-            ENDPOINT_JSON.clear()
-        ENDPOINT_JSON[id(ep)] = (ep, text)
+def ipv4_parts(address: str, port: str) -> EndpointDict:
+    """The endpoint of a canonical IPv4 address and port, already split."""
+    return {
+        "address": address,
+        "port": int(port),
+        "host": None,
+        "service": None,
+        "zone": None,
+        "truncated": False,
+        "scope": None,
+    }
 
 
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:

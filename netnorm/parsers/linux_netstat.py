@@ -8,10 +8,24 @@ program names may contain spaces.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netnorm.model.vocabulary import LINUX_STATE_PHRASES, LINUX_STATES, LINUX_TIMERS, linux_state
+import pyparsing as pp
+
+from netnorm.model.enums import Listeners, Platform
+from netnorm.model.vocabulary import (
+    LINUX_HEADING_PREFIXES,
+    LINUX_HEADINGS,
+    LINUX_OTHER_SECTIONS,
+    LINUX_STATE_PHRASES,
+    LINUX_STATES,
+    LINUX_TIMERS,
+    LINUX_UNIX_HEADINGS,
+    LINUX_WARNINGS,
+    linux_state,
+)
 from netnorm.parsers._atoms import (
     GAP,
     LINUX_PROTO,
@@ -26,24 +40,21 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.cache import keep
+from netnorm.parsers.dialect import Heading, Message, Skipped, named, phrases
 from netnorm.parsers.endpoints import (
     IPV4_ENDPOINTS,
     LINUX_FIELD_WIDTH,
     ipv4_endpoint,
     linux_endpoint,
 )
-from netnorm.parsers.row import (
-    INODE,
-    PID,
-    PROCESS,
-    PROCESS_TRUNCATED,
-    SECURITY_CONTEXT,
-    STATE,
-    STATE_RAW,
-    TIMER,
-    USER,
-    Row,
-)
+from netnorm.parsers.row import Row
+
+if TYPE_CHECKING:
+    from netnorm.parsers.capture import CaptureState
+
+NAME = "linux-netstat"
+PLATFORM = Platform.LINUX
+MULTILINE = False
 
 #: One Internet row, matched as a single token.
 ROW = compose(
@@ -186,12 +197,15 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
         cols: what the header said about optional columns; ``wide`` is updated from the rows.
 
     Returns:
-        ``None`` when the line is not a row; otherwise the connection row and, when part of the
-        line fits no column, that leftover text (the row is kept either way).
+        ``None`` when the line is not a row; otherwise the connection record and, when part of
+        the line fits no column, that leftover text (the record is kept either way).
     """
     m = _row_match(line)
-    if m is None:
-        return None
+    return None if m is None else record(m, lineno, cols)
+
+
+def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | None]:
+    """The record of a ``ROW`` match (see ``parse_row``)."""
     proto, recv_q, send_q, local, remote, rest = m.groups()
     six = proto[-1] == "6"
     base = proto[:-1] if six else proto
@@ -199,27 +213,29 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
     if not wide and (len(local) > LINUX_FIELD_WIDTH or len(remote) > LINUX_FIELD_WIDTH):
         wide = cols.wide = True
     # IPv4:port is never cut (21 characters at most), so its endpoint does not depend on -W
-    row: Row = [
-        _PROTOCOLS[base],
-        "ipv6" if six else "ipv4",
-        _ipv4_endpoints.get(local) or ipv4_endpoint(local) or linux_endpoint(local, wide),
-        _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or linux_endpoint(remote, wide),
-        None,
-        None,
-        None,
-        None,
-        None,
-        False,
-        _NO_COMPONENTS,
-        None,
-        int(recv_q),
-        int(send_q),
-        None,
-        None,
-        None,
-        None,
-        lineno,
-    ]
+    row: Row = {
+        "protocol": _PROTOCOLS[base],
+        "family": "ipv6" if six else "ipv4",
+        "local": _ipv4_endpoints.get(local) or ipv4_endpoint(local) or linux_endpoint(local, wide),
+        "remote": _ipv4_endpoints.get(remote)
+        or ipv4_endpoint(remote)
+        or linux_endpoint(remote, wide),
+        "reach": None,
+        "state": None,
+        "state_raw": None,
+        "pid": None,
+        "process": None,
+        "process_truncated": False,
+        "components": _NO_COMPONENTS,
+        "owner_note": None,
+        "recv_q": int(recv_q),
+        "send_q": int(send_q),
+        "user": None,
+        "inode": None,
+        "security_context": None,
+        "timer": None,
+        "line": lineno,
+    }
     if not (cols.user or cols.timer or cols.context) and rest.rstrip()[-1:] != ")":
         simple = _simple_match(rest)
         if simple is not None:
@@ -232,25 +248,157 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
                     simple = None
             if simple is not None:
                 if state_raw is not None:
-                    row[STATE] = _state(state_raw)
-                    row[STATE_RAW] = state_raw
+                    row["state"] = _state(state_raw)
+                    row["state_raw"] = state_raw
                 if pid is not None:
-                    row[PID] = int(pid)
-                    row[PROCESS] = program or None
-                    row[PROCESS_TRUNCATED] = len(owner) >= OWNER_WIDTH
+                    row["pid"] = int(pid)
+                    row["process"] = program or None
+                    row["process_truncated"] = len(owner) >= OWNER_WIDTH
                 return row, None
     return row, _parse_rest(row, rest.strip(), base, cols)
+
+
+def continuation(row: Row, line: str) -> str | None:
+    """net-tools prints every row on one line."""
+    return None
+
+
+def columns(header: str | None) -> Columns:
+    """What a column header (``None``: none seen) says the rows carry."""
+    return Columns() if header is None else header_columns(header)
+
+
+def count(cap: CaptureState, row: Row) -> None:
+    """Count a record into the capture's counters (see ``command``)."""
+    cap.rows += 1
+    cap.last_line = row["line"]
+    cap.protocols.add(row["protocol"])
+    remote = row["remote"]
+    if row["state"] == "LISTEN" or (row["state"] is None and remote["port"] is None):
+        cap.listen_rows += 1
+    else:
+        cap.other_rows += 1
+    if row["pid"] is not None:
+        cap.owners_seen = True
+    if not cap.names_seen:
+        local = row["local"]
+        if local["host"] or local["service"] or remote["host"] or remote["service"]:
+            cap.names_seen = shows_name(local) or shows_name(remote)
+
+
+def shows_name(endpoint: dict[str, Any]) -> bool:
+    """True when an endpoint shows a host or service name (a cut numeric field does not count)."""
+    return bool(endpoint["host"] or endpoint["service"]) and not endpoint["truncated"]
+
+
+_PROTOCOL_LETTERS = {"tcp": "t", "udp": "u", "raw": "w", "udplite": "U", "sctp": "S"}
+
+
+def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
+    """The ``netstat`` command line the capture shows, and the options behind it."""
+    cols: Columns = cap.columns[NAME]
+    numeric = None if cap.rows == 0 else not cap.names_seen
+    listeners = cap.listeners
+    if listeners is None and cap.rows:
+        if cap.listen_rows and cap.other_rows:
+            listeners = Listeners.ALL
+        elif cap.listen_rows:
+            listeners = Listeners.ONLY
+        else:
+            listeners = Listeners.NONE
+    pid = program = bool(cols.owner or cap.owners_seen)
+    protocols = sorted(cap.protocols)
+    letters = {Listeners.ALL: "a", Listeners.ONLY: "l"}.get(listeners, "") if listeners else ""
+    letters += "e" if cols.user else ""
+    letters += "n" if numeric else ""
+    letters += "o" if cols.timer else ""
+    letters += "p" if pid else ""
+    if not ({"tcp", "udp"} <= set(protocols)):
+        letters += "".join(_PROTOCOL_LETTERS[p] for p in protocols)
+    if cap.unix_rows and not protocols:
+        letters += "x"
+    letters += "W" if cols.wide else ""
+    letters += "Z" if cols.context else ""
+    options = {
+        "numeric": numeric,
+        "listeners": listeners.value if listeners is not None else None,
+        "pid": pid,
+        "program": program,
+        "components": "component" in cap.continued,
+        "extended": bool(cols.user),
+        "timers": bool(cols.timer),
+        "security_context": bool(cols.context),
+        "wide": True if cols.wide else None,
+        "bound": cap.bound_seen,
+        "protocols": protocols,
+    }
+    return ("netstat -" + letters if letters else "netstat"), options
+
+
+# -- structure ------------------------------------------------------------------------------
+
+
+def _heading(tokens: pp.ParseResults) -> Heading:
+    text = tokens["text"]
+    found = LINUX_HEADINGS.get(text)
+    if found is not None:
+        return Heading(PLATFORM, "inet", found[0], found[1])
+    return Heading(PLATFORM, "inet", Listeners.NONE, LINUX_HEADING_PREFIXES[text])
+
+
+def _unix_heading(tokens: pp.ParseResults) -> Heading:
+    return Heading(PLATFORM, "unix", None, LINUX_UNIX_HEADINGS[tokens["text"]])
+
+
+def _warning(text: str, _loc: int, _tokens: pp.ParseResults) -> Message:
+    opens = text.startswith(("(", "（")) and not text.endswith((")", "）"))
+    return Message(PLATFORM, "netstat-warning", "netstat warned", opens=opens)
+
+
+def _rest_of(element: pp.ParserElement, rest: str) -> pp.ParserElement:
+    return element + pp.Regex(rest).leave_whitespace()
+
+
+#: ``Active Internet connections (servers and established)``, in any language the vocabulary
+#: knows; a heading whose parenthesis no table knows lists the sockets ``-a`` would not.
+INET_HEADING = named(
+    pp.Regex(
+        "(?:" + "|".join(re.escape(t) for t in sorted(LINUX_HEADINGS, key=len, reverse=True)) + ")$"
+    )("text")
+    | _rest_of(phrases(LINUX_HEADING_PREFIXES, "heading words"), r"(?: \(.*)?$"),
+    "Internet heading",
+    _heading,
+)
+#: ``Active UNIX domain sockets (servers and established)``.
+UNIX_HEADING = named(
+    _rest_of(phrases(LINUX_UNIX_HEADINGS, "UNIX heading words"), r".*"),
+    "UNIX heading",
+    _unix_heading,
+)
+#: Sections net-tools prints that hold no IP sockets.
+OTHER_SECTION = named(
+    _rest_of(phrases(LINUX_OTHER_SECTIONS, "section words"), r".*"),
+    "other section",
+    lambda: Skipped(PLATFORM),
+)
+#: netstat's own warnings, printed to stderr and captured with ``2>&1``.
+WARNING = named(
+    _rest_of(phrases(LINUX_WARNINGS, "warning words"), r".*"), "netstat warning", _warning
+)
+STRUCTURE = (INET_HEADING | UNIX_HEADING | OTHER_SECTION | WARNING).set_name(
+    "Linux netstat structure"
+)
 
 
 def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
     """Fill state, user, inode, owner, context and timer from the text after the addresses."""
     if rest.endswith(")") and cols.timer is not False:
-        row[TIMER], rest = _timer(rest)
+        row["timer"], rest = _timer(rest)
     if rest:
         state_raw, rest = _split_state(rest, base)
         if state_raw is not None:
-            row[STATE] = _state(state_raw)
-            row[STATE_RAW] = state_raw
+            row["state"] = _state(state_raw)
+            row["state_raw"] = state_raw
     if not rest:
         return None
     tokens = rest.split(None, 2)
@@ -265,8 +413,8 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
             )
         )
     ):
-        row[USER] = tokens[0]
-        row[INODE] = int(tokens[1])
+        row["user"] = tokens[0]
+        row["inode"] = int(tokens[1])
         rest = tokens[2] if len(tokens) == 3 else ""
     if rest and cols.context:
         head, _, tail = rest.rpartition(" ")
@@ -278,18 +426,18 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
         else:
             last = None
         if last is not None and last != "-":  # `-`: no context
-            row[SECURITY_CONTEXT] = last
+            row["security_context"] = last
     if not rest or rest == "-":
         return None
     o = _owner_match(rest)
     if o is not None:
-        row[PID] = int(o.group("pid"))
-        row[PROCESS] = o.group("program").rstrip() or None
-        row[PROCESS_TRUNCATED] = len(rest.rstrip()) >= OWNER_WIDTH
+        row["pid"] = int(o.group("pid"))
+        row["process"] = o.group("program").rstrip() or None
+        row["process_truncated"] = len(rest.rstrip()) >= OWNER_WIDTH
         return None
     if rest.startswith("- ") and cols.context is None:
         context = rest[2:].strip()
-        row[SECURITY_CONTEXT] = context if context and context != "-" else None
+        row["security_context"] = context if context and context != "-" else None
         return None
     return rest
 
@@ -340,3 +488,12 @@ def parse_unix_row(
         "security_context": context,
         "line": lineno,
     }
+
+
+def unix_record(line: str, lineno: int, cap: CaptureState | None) -> dict[str, Any] | None:
+    """The record of a UNIX domain socket row (stripped), read with the capture's header."""
+    if not line.startswith("unix"):
+        return None
+    if cap is None:
+        return parse_unix_row(line, lineno, None, False)
+    return parse_unix_row(line, lineno, cap.unix_owner, cap.unix_context)

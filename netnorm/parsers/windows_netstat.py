@@ -7,9 +7,13 @@ two-space lines are components, a bracketed line is the image, any other one-spa
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
-from netnorm.model.vocabulary import windows_state
+import pyparsing as pp
+
+from netnorm.model.enums import Listeners, Platform
+from netnorm.model.vocabulary import WINDOWS_ELEVATION, WINDOWS_TITLES, windows_state
 from netnorm.parsers._atoms import (
     GAP,
     PLUS,
@@ -22,8 +26,16 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.cache import keep, short_lru
-from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, windows_endpoint
-from netnorm.parsers.row import COMPONENTS, CONNECTION_FIELDS, OWNER_NOTE, PROCESS, Row
+from netnorm.parsers.dialect import Heading, Message, named, phrases
+from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, ipv4_parts, windows_endpoint
+from netnorm.parsers.row import Row
+
+if TYPE_CHECKING:
+    from netnorm.parsers.capture import CaptureState
+
+NAME = "windows-netstat"
+PLATFORM = Platform.WINDOWS
+MULTILINE = True
 
 #: The state: words that are not all digits (an unknown language's phrase is kept whole), the
 #: first one not starting with a digit. Each word is matched in exactly one way, so a hostile
@@ -104,74 +116,151 @@ def parse_row(line: str, lineno: int) -> Row | None:
     language's state word is kept (as UNKNOWN) instead of breaking the row.
     """
     m = _row_match(line)
-    if m is None:
-        return None
-    proto, local, _, _, remote, _, _, state_raw, pid = m.groups()
-    local_ep, family = endpoint(local)
-    remote_ep = _ipv4_endpoints.get(remote) or ipv4_endpoint(remote) or windows_endpoint(remote)
-    return [
-        protocol(proto),
-        family,
-        local_ep,
-        remote_ep,
-        None,
-        state(state_raw),
-        state_raw,
-        None if pid is None else int(pid),
-        None,
-        False,
-        [],
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        lineno,
-    ]
+    return None if m is None else record(m, lineno, None)[0]
 
 
-def attach_owner_line(row: Row, line: str) -> str | None:
-    """Attach a ``-b`` owner line to the pending row.
+def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
+    """The record of a ``ROW`` match; its owner lines are attached by ``continuation``."""
+    proto, local, local_ip, local_port, remote, remote_ip, remote_port, state_raw, pid = m.groups()
+    # canonical IPv4:port, the commonest field by far, comes split by the row token
+    family: str | None
+    if local_ip is not None:
+        local_ep, family = ipv4_parts(local_ip, local_port), "ipv4"
+    else:
+        local_ep, family = _local(local)
+    if remote_ip is not None:
+        remote_ep = ipv4_parts(remote_ip, remote_port)
+    else:
+        remote_ep = windows_endpoint(remote)
+    return {
+        "protocol": "udp" if proto[0] in "Uu" else "tcp",
+        "family": family,
+        "local": local_ep,
+        "remote": remote_ep,
+        "reach": None,
+        "state": None if state_raw is None else _state(state_raw)[0],
+        "state_raw": state_raw,
+        "pid": None if pid is None else int(pid),
+        "process": None,
+        "process_truncated": False,
+        "components": [],
+        "owner_note": None,
+        "recv_q": None,
+        "send_q": None,
+        "user": None,
+        "inode": None,
+        "security_context": None,
+        "timer": None,
+        "line": lineno,
+    }, None
+
+
+def continuation(row: Row, line: str) -> str | None:
+    """Attach a ``-b`` owner line to the row before it.
 
     Returns:
         ``"image"``, ``"component"`` or ``"note"`` for what the line was, or ``None`` when the
-        line is not an owner line (then the pending row is complete).
+        line is not an owner line (then the row is complete).
     """
     if line[:2] == " [" and line[-1:] == "]" and len(line) > 3:
-        row[PROCESS] = line[2:-1]  # the commonest owner line, taken as WINDOWS_IMAGE would
+        row["process"] = line[2:-1]  # the commonest owner line, taken as WINDOWS_IMAGE would
         return "image"
     m = _owner_line_match(line)
     if m is None:
         return None
     image, component, note = m.groups()
     if image is not None:
-        row[PROCESS] = image
+        row["process"] = image
         return "image"
     if component is not None:
-        row[COMPONENTS].append(component)
+        row["components"].append(component)
         return "component"
-    row[OWNER_NOTE] = note if row[OWNER_NOTE] is None else row[OWNER_NOTE] + " " + note
+    row["owner_note"] = note if row["owner_note"] is None else row["owner_note"] + " " + note
     return "note"
 
 
-def owner_row() -> Row:
-    """An empty row, to collect owner lines into with ``attach_owner_line``."""
-    row: Row = [None] * len(CONNECTION_FIELDS)
-    row[COMPONENTS] = []
-    return row
+#: The old name of ``continuation``.
+attach_owner_line = continuation
 
 
-#: What owner lines are, by their text: only lines that are not rows are kept, so a line found
-#: here is an owner line wherever it stands (see ``owner_line_kind``).
-OWNER_LINE_KINDS: dict[str, str] = {}
+def columns(header: str | None) -> bool | None:
+    """Whether the header shows the PID column (``-o``); ``None``: no header seen."""
+    return None if header is None else header.rstrip().endswith("PID")
 
 
-def owner_line_kind(line: str) -> str | None:
-    """What ``attach_owner_line`` takes ``line`` for, told without a row; for a line that is
-    not a row (every row has the shape of a component line too)."""
-    kind = attach_owner_line(owner_row(), line)
-    if kind is not None:
-        keep(OWNER_LINE_KINDS, line, kind, len(line))
-    return kind
+def count(cap: CaptureState, row: Row) -> None:
+    """Count a record into the capture's counters (see ``command``)."""
+    cap.rows += 1
+    cap.last_line = row["line"]
+    protocol, state = row["protocol"], row["state"]
+    cap.protocols.add(protocol)
+    if state == "LISTEN" or state == "BOUND" or protocol == "udp":
+        cap.listen_rows += 1
+        if state == "BOUND":
+            cap.bound_seen = True
+    else:
+        cap.other_rows += 1
+    if row["pid"] is not None:
+        cap.owners_seen = True
+    if not cap.names_seen:
+        local, remote = row["local"], row["remote"]
+        # Windows never cuts a field
+        cap.names_seen = bool(
+            local["host"] or local["service"] or remote["host"] or remote["service"]
+        )
+
+
+def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
+    """The ``netstat.exe`` command line the capture shows, and the options behind it."""
+    numeric = None if cap.rows == 0 else not cap.names_seen
+    listeners = cap.listeners
+    if listeners is None and cap.rows:
+        listeners = Listeners.ALL if cap.listen_rows else Listeners.NONE
+    pid = bool(cap.columns[NAME] or cap.owners_seen)
+    program = "image" in cap.continued
+    letters = "a" if listeners == Listeners.ALL else ""
+    letters += "n" if numeric else ""
+    letters += "o" if pid else ""
+    letters += "b" if program or "note" in cap.continued or cap.elevation_error else ""
+    letters += "q" if cap.bound_seen else ""
+    options = {
+        "numeric": numeric,
+        "listeners": listeners.value if listeners is not None else None,
+        "pid": pid,
+        "program": program,
+        "components": "component" in cap.continued,
+        "extended": False,
+        "timers": False,
+        "security_context": False,
+        "wide": None,
+        "bound": cap.bound_seen,
+        "protocols": sorted(cap.protocols),
+    }
+    return ("netstat -" + letters if letters else "netstat"), options
+
+
+def unix_record(line: str, lineno: int, cap: CaptureState | None) -> None:
+    """Windows lists no UNIX domain sockets."""
+    return None
+
+
+# -- structure ------------------------------------------------------------------------------
+
+#: ``Active Connections``, in any language the vocabulary knows.
+TITLE = named(
+    phrases(WINDOWS_TITLES, "title words") + pp.StringEnd(),
+    "Windows title",
+    lambda tokens: Heading(PLATFORM, "inet", None, WINDOWS_TITLES[tokens["text"]]),
+)
+#: What ``netstat -b`` prints instead of rows without an elevated prompt.
+ELEVATION = named(
+    phrases(WINDOWS_ELEVATION, "elevation message") + pp.StringEnd(),
+    "elevation error",
+    lambda: Message(
+        PLATFORM,
+        "elevation-required",
+        "netstat -b needs an elevated prompt; this capture has no rows",
+        error=True,
+    ),
+)
+STRUCTURE = (TITLE | ELEVATION).set_name("Windows netstat structure")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from netnorm.parsers.endpoints import format_endpoint
+from netnorm.render.records import CaptureWriter
 from netnorm.render.safe import visible
 
 
@@ -89,3 +90,19 @@ def print_captures(captures: list[dict[str, Any]], console: Console) -> None:
             console.print(
                 f"  {len(capture['unix_sockets'])} UNIX domain sockets (use --format json)"
             )
+
+
+class TableWriter(CaptureWriter):
+    """``parse --format table``: each capture's table, once the input is read."""
+
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__()
+        self.out = out
+        self.captures: list[dict[str, Any]] = []
+
+    def write(self, capture: dict[str, Any]) -> None:
+        self.captures.append(capture)
+
+    def close(self) -> None:
+        if self.captures:
+            print_captures(self.captures, Console(file=self.out, markup=False, highlight=False))

@@ -1,0 +1,126 @@
+"""What a dialect module provides, and the structural events its grammar builds.
+
+A dialect is one module (``linux_netstat``, ``windows_netstat`` …) with the names of ``Dialect``:
+
+- ``STRUCTURE``: a pyparsing element for its headings, titles, section lines, messages and column
+  headers. It is run with ``parse_string(line, parse_all=True)`` on the stripped line, and its
+  parse actions return one of the events below.
+- ``ROW``: one ``pp.Regex`` token (``as_match=True``) for a connection row. The reader calls its
+  compiled regex on the hot path.
+- ``record(match, lineno, columns)``: the row match as a record (``netnorm.parsers.row.Row``),
+  with the text that fits no column, if any.
+- ``continuation(record, line)``: for rows that go on over several lines (Windows ``-b`` owner
+  lines): attach the line to the record and say what it was, or ``None`` when it is not one.
+- ``columns(header)``: what a column header says the rows carry, passed to ``record``.
+- ``count(capture, record)`` and ``command(capture)``: the capture's counters, and the command
+  line those counters show.
+
+``netnorm.parsers.registry.DIALECTS`` lists them; the reader tries them in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import pyparsing as pp
+
+from netnorm.model.enums import Listeners, Platform
+from netnorm.parsers.row import Row
+
+if TYPE_CHECKING:
+    from netnorm.parsers.capture import CaptureState
+
+Section = Literal["inet", "unix", "other"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading or title line: it starts a capture of ``platform``."""
+
+    platform: Platform
+    section: Section
+    listeners: Listeners | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """The heading of a section that lists no IP sockets (Bluetooth, IPX …)."""
+
+    platform: Platform
+
+
+@dataclass(frozen=True)
+class Message:
+    """The tool's own message: a warning, or an error instead of rows (``error``)."""
+
+    platform: Platform
+    code: str
+    message: str
+    error: bool = False
+    #: The message goes on over the next lines (an opening parenthesis not closed).
+    opens: bool = False
+
+
+@dataclass(frozen=True)
+class Header:
+    """A column header; ``known`` when its first word is in a vocabulary table."""
+
+    known: bool
+
+
+Structure = Heading | Skipped | Message | Header
+
+
+class Dialect(Protocol):
+    """The names every dialect module defines (see the module docstring)."""
+
+    NAME: str
+    PLATFORM: Platform
+    STRUCTURE: pp.ParserElement
+    ROW: pp.Regex
+    #: Rows may go on over continuation lines (see ``continuation``).
+    MULTILINE: bool
+
+    def record(self, match: re.Match[str], lineno: int, columns: Any) -> tuple[Row, str | None]:
+        """The record of a row match, and the text of the row that fits no column."""
+        ...
+
+    def continuation(self, row: Row, line: str) -> str | None:
+        """Attach a continuation line to ``row``; what it was, or ``None``."""
+        ...
+
+    def columns(self, header: str | None) -> Any:
+        """The optional columns a header shows (``None``: no header seen)."""
+        ...
+
+    def count(self, cap: CaptureState, row: Row) -> None:
+        """Count a record into the capture's counters."""
+        ...
+
+    def command(self, cap: CaptureState) -> tuple[str, dict[str, Any]]:
+        """The command line the capture shows, and the options behind it."""
+        ...
+
+    def unix_record(
+        self, line: str, lineno: int, cap: CaptureState | None
+    ) -> dict[str, Any] | None:
+        """The record of a UNIX domain socket row, or ``None``."""
+        ...
+
+
+def named(element: pp.ParserElement, name: str, action: Any) -> pp.ParserElement:
+    """Name a structural element and give it the parse action that builds its event."""
+    element.set_name(name)
+    element.add_parse_action(action)
+    return element
+
+
+def phrases(texts: Any, name: str) -> pp.ParserElement:
+    """Any one of ``texts`` (longest first), as one named token with the matched text as
+    ``text``."""
+    ordered = sorted(set(texts), key=len, reverse=True)
+    element = pp.Regex("|".join(re.escape(t) for t in ordered))
+    return element.set_name(name)("text")

@@ -1,0 +1,499 @@
+"""The streaming reader: numbered lines in, captures, records and diagnostics out.
+
+The dialect is decided per row, not per file: each registered dialect's row token is tried in
+turn (``netnorm.parsers.registry``). Headings, titles and column headers are parsed with the
+dialects' pyparsing grammars; they start a new capture and say which optional columns exist.
+
+Every non-blank line ends up as exactly one of: a connection or UNIX socket record, a recognised
+structural line, or a diagnostic with its line number. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Iterator
+from itertools import chain
+from typing import Any
+
+from netnorm.decode import MAX_LINE
+from netnorm.model.enums import DiagnosticSeverity, Platform
+from netnorm.parsers.capture import CaptureState
+from netnorm.parsers.dialect import Dialect, Header, Heading, Message, Skipped
+from netnorm.parsers.registry import DIALECTS, dialect_of, looks_like_header, structure
+from netnorm.parsers.row import Row
+
+#: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
+MAX_DIAGNOSTICS = 1000
+#: Rows of a table yielded together: one item per row would cost more than parsing it.
+BATCH = 256
+
+
+class Event:
+    """Kinds of items the reader yields (first element of each tuple)."""
+
+    CONNECTION = "connection"
+    UNIX = "unix"
+    DIAGNOSTIC = "diagnostic"
+    CAPTURE = "capture"
+
+
+Item = tuple[str, Any, CaptureState | None]
+CONNECTION = Event.CONNECTION
+
+
+class Reader:
+    """Reads one source's lines and yields ``(kind, payload, capture)`` items.
+
+    Kinds: ``connection`` (a list of records, in order: the rows of a table come in batches),
+    ``unix`` (a record dict, as it is read), ``diagnostic`` (a dict, as it is found; the
+    capture may be ``None`` before the first one starts) and ``capture`` (the finished
+    ``CaptureState``, after all its rows).
+
+    Args:
+        source: the name used in diagnostics and ``Capture.source``.
+        platform: read only the dialects of this platform; rows of the others become
+            diagnostics.
+        host: the host recorded on every capture.
+    """
+
+    def __init__(self, source: str, platform: Platform | None = None, host: str | None = None):
+        self.source = source
+        self.forced = platform
+        self.host = host
+        self.dialects = tuple(d for d in DIALECTS if platform is None or d.PLATFORM is platform)
+        self.capture: CaptureState | None = None
+        self.count = 0
+        self.preamble: list[dict[str, Any]] = []
+        #: The last record of a dialect whose rows go on over more lines, and its dialect.
+        self.pending: Row | None = None
+        self.pending_dialect: Dialect | None = None
+        self.warning_open = False
+        self.warning_lines = 0
+        #: When a list, the numbers of recognised structural lines are appended to it (tests
+        #: use this to check that every line is accounted for).
+        self.structural: list[int] | None = None
+        #: An unrecognised line held back for one line (see ``_resolve_deferred``).
+        self.deferred: tuple[int, str] | None = None
+
+    def _mark(self, lineno: int) -> None:
+        if self.structural is not None:
+            self.structural.append(lineno)
+
+    def _allowed(self, platform: Platform) -> bool:
+        return self.forced is None or self.forced is platform
+
+    # -- captures --------------------------------------------------------------------------
+
+    def _start(self, lineno: int) -> Iterator[Item]:
+        yield from self._finish()
+        self.count += 1
+        cap = CaptureState(self.source, self.count, lineno, host=self.host)
+        cap.columns = {d.NAME: d.columns(None) for d in DIALECTS}
+        if self.forced is not None:
+            cap.platform = self.forced
+        if self.preamble:
+            cap.diagnostics.extend(self.preamble)
+            cap.first_line = min(cap.first_line, *(d["line"] for d in self.preamble))
+            self.preamble = []
+        self.capture = cap
+
+    def _finish(self) -> Iterator[Item]:
+        yield from self._flush()
+        if self.capture is not None:
+            cap = self.capture
+            if cap.dropped_diagnostics:
+                d = _diag(
+                    None,
+                    DiagnosticSeverity.WARNING,
+                    "too-many-diagnostics",
+                    f"{cap.dropped_diagnostics} more diagnostics were not kept in the capture",
+                )
+                cap.diagnostics.append(d)
+                yield Event.DIAGNOSTIC, d, cap
+            self.capture = None
+            yield Event.CAPTURE, cap, cap
+
+    def _current(self, lineno: int) -> Iterator[Item]:
+        if self.capture is None:
+            yield from self._start(lineno)
+
+    def _flush(self) -> Iterator[Item]:
+        if self.pending is not None:
+            row = self.pending
+            self.pending = self.pending_dialect = None
+            yield CONNECTION, [row], self.capture
+
+    def _diagnose(
+        self,
+        lineno: int | None,
+        severity: DiagnosticSeverity,
+        code: str,
+        message: str,
+        text: str | None = None,
+    ) -> Iterator[Item]:
+        d = _diag(lineno, severity, code, message, text)
+        cap = self.capture
+        if cap is None:
+            if len(self.preamble) < MAX_DIAGNOSTICS:
+                self.preamble.append(d)
+        elif len(cap.diagnostics) < MAX_DIAGNOSTICS:
+            cap.diagnostics.append(d)
+        else:
+            cap.dropped_diagnostics += 1
+        yield Event.DIAGNOSTIC, d, cap
+
+    # -- the line loop ---------------------------------------------------------------------
+
+    def read(self, lines: Iterable[tuple[int, str]], *, finish: bool = True) -> Iterator[Item]:
+        """Yield items for every line; see the class docstring.
+
+        Args:
+            lines: numbered lines.
+            finish: end the input here (see ``finish``). With ``False`` the reader keeps its
+                state, and a later ``read`` continues where this one stopped.
+        """
+        it = iter(lines)
+        for lineno, line in it:
+            if not line or line.isspace():
+                continue
+            if self.deferred is not None:
+                yield from self._resolve_deferred(line)
+            cap = self.capture
+            if (
+                cap is not None
+                and cap.section == "inet"
+                and cap.platform is not None
+                and len(line) <= MAX_LINE
+            ):
+                # the hot path: rows of the dialect this capture already has
+                stopped = yield from self._table(it, cap, dialect_of(cap.platform), lineno, line)
+                if stopped is None:
+                    break
+                lineno, line = stopped
+            if len(line) > MAX_LINE:
+                yield from self._flush()
+                yield from self._diagnose(
+                    lineno,
+                    DiagnosticSeverity.WARNING,
+                    "line-too-long",
+                    f"line longer than {MAX_LINE} characters was skipped",
+                    line[:200],
+                )
+                continue
+            yield from self._slow_line(line, lineno)
+        if finish:
+            yield from self.finish()
+
+    def _table(
+        self,
+        it: Iterator[tuple[int, str]],
+        cap: CaptureState,
+        dialect: Dialect,
+        first: int,
+        first_line: str,
+    ) -> Generator[Item, None, tuple[int, str] | None]:
+        """Read the rows of one dialect, and their continuation lines, from line ``first`` on.
+
+        Returns:
+            The first non-blank line that is neither (or is too long), for the slow path;
+            ``None`` at the end of the input.
+        """
+        match = dialect.ROW.re.match
+        record = dialect.record
+        count = dialect.count
+        continuation = dialect.continuation
+        multiline = dialect.MULTILINE
+        columns = cap.columns[dialect.NAME]
+        continued = cap.continued
+        structural = self.structural
+        done: list[Row] = []  # complete records, yielded in batches
+        for lineno, line in chain(((first, first_line),), it):
+            if len(line) > MAX_LINE:
+                break
+            m = match(line)
+            if m is not None:
+                row, leftover = record(m, lineno, columns)
+                count(cap, row)
+                if self.pending is not None:
+                    done.append(self.pending)
+                if multiline:
+                    self.pending, self.pending_dialect = row, dialect
+                else:
+                    self.pending = None
+                    done.append(row)
+                if leftover is not None:
+                    yield CONNECTION, done, cap
+                    done = []
+                    yield from self._leftover(leftover, line, lineno)
+                elif len(done) >= BATCH:
+                    yield CONNECTION, done, cap
+                    done = []
+                continue
+            pending = self.pending
+            if pending is not None:
+                kind = continuation(pending, line)
+                if kind is not None:
+                    cap.last_line = lineno
+                    continued.add(kind)
+                    if structural is not None:
+                        structural.append(lineno)
+                    continue
+            if line and not line.isspace():
+                break
+        else:
+            lineno = 0
+        if done:
+            yield CONNECTION, done, cap
+        return (lineno, line) if lineno else None
+
+    def finish(self) -> Iterator[Item]:
+        """End the input: report a held-back line, then the pending row and the last capture."""
+        if self.deferred is not None:
+            yield from self._resolve_deferred(None)
+        yield from self._finish()
+        self.preamble = []  # no capture started: these were reported as they were found
+
+    def flush(self) -> Iterator[Item]:
+        """Yield the pending record, whose continuation lines are known to be complete."""
+        yield from self._flush()
+
+    def signature(self) -> tuple[Any, ...] | None:
+        """What decides how the next row line is read, or ``None`` when the reader is not
+        between rows of a table (no capture, a held-back line, an open warning).
+
+        Two readers with the same signature read the same lines into the same records, apart
+        from capture numbers and the counters behind ``CaptureState.options``.
+        """
+        cap = self.capture
+        if cap is None or self.deferred is not None or self.warning_open or self.preamble:
+            return None
+        return (
+            cap.platform,
+            cap.section,
+            cap.expect_header,
+            cap.rows > 0,
+            tuple(sorted(cap.columns.items())),
+            cap.unix_owner,
+            cap.unix_context,
+            cap.host,
+            self.forced,
+        )
+
+    def _leftover(self, leftover: str, line: str, lineno: int) -> Iterator[Item]:
+        yield from self._diagnose(
+            lineno,
+            DiagnosticSeverity.WARNING,
+            "unexpected-columns",
+            f"row kept, but its trailing text {leftover[:60]!r} fits no known column",
+            line,
+        )
+
+    def _slow_line(self, line: str, lineno: int) -> Iterator[Item]:
+        cap = self.capture
+        stripped = line.strip()
+
+        # continuation lines belong to the pending record
+        if self.pending is not None and self.pending_dialect is not None and cap is not None:
+            kind = self.pending_dialect.continuation(self.pending, line)
+            if kind is not None:
+                cap.last_line = lineno
+                cap.continued.add(kind)
+                self._mark(lineno)
+                return
+        yield from self._flush()
+
+        # a multi-line netstat warning continues
+        if self.warning_open:
+            self.warning_lines += 1
+            if stripped.endswith((")", "）")) or self.warning_lines >= 3:
+                self.warning_open = False
+            if cap is not None:
+                cap.last_line = lineno
+            self._mark(lineno)
+            return
+
+        # rows of a dialect not seen yet in this capture
+        for dialect in self.dialects:
+            m = dialect.ROW.re.match(line)
+            if m is None:
+                continue
+            yield from self._row_capture(dialect.PLATFORM, lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.section = "inet"
+            row, leftover = dialect.record(m, lineno, cap.columns[dialect.NAME])
+            dialect.count(cap, row)
+            if dialect.MULTILINE:
+                self.pending, self.pending_dialect = row, dialect
+            else:
+                yield CONNECTION, [row], cap
+            if leftover is not None:
+                yield from self._leftover(leftover, line, lineno)
+            return
+
+        # UNIX domain sockets
+        for dialect in self.dialects:
+            unix = dialect.unix_record(stripped, lineno, cap)
+            if unix is None:
+                continue
+            if cap is None or (cap.platform is not None and cap.platform is not dialect.PLATFORM):
+                yield from self._start(lineno)
+                cap = self.capture
+                assert cap is not None
+            cap.platform = dialect.PLATFORM
+            cap.section = "unix"
+            cap.unix_rows += 1
+            cap.last_line = lineno
+            yield Event.UNIX, unix, cap
+            return
+
+        event = structure(stripped)
+        if isinstance(event, Heading) and event.section == "inet":
+            if self._allowed(event.platform):
+                yield from self._start(lineno)
+                cap = self.capture
+                assert cap is not None
+                cap.platform = event.platform
+                cap.listeners, cap.locale = event.listeners, event.locale
+                cap.expect_header = True
+                cap.last_line = lineno
+                self._mark(lineno)
+                return
+            event = None  # a heading of a dialect not read: perhaps a header, else unrecognised
+        elif isinstance(event, Heading):
+            if cap is None or cap.section == "unix":
+                yield from self._start(lineno)
+                cap = self.capture
+                assert cap is not None
+            cap.platform = event.platform
+            cap.locale = cap.locale or event.locale
+            cap.section = "unix"
+            cap.expect_header = True
+            cap.last_line = lineno
+            self._mark(lineno)
+            return
+        elif isinstance(event, Skipped):
+            yield from self._current(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.section = "other"
+            cap.last_line = lineno
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.NOTICE,
+                "section-skipped",
+                "section without IP sockets skipped",
+                stripped,
+            )
+            return
+        if cap is not None and cap.section == "other":
+            cap.last_line = lineno
+            self._mark(lineno)
+            return  # inside a skipped section: its header and rows
+
+        # the tool's own messages
+        if isinstance(event, Message):
+            if event.error:
+                yield from self._current(lineno)
+                cap = self.capture
+                assert cap is not None
+                cap.platform = cap.platform or event.platform
+                cap.elevation_error = True
+            elif event.opens:
+                self.warning_open = True
+                self.warning_lines = 0
+            if cap is not None:
+                cap.last_line = lineno
+            severity = DiagnosticSeverity.ERROR if event.error else DiagnosticSeverity.NOTICE
+            yield from self._diagnose(lineno, severity, event.code, event.message, stripped)
+            return
+
+        # column headers
+        expected = cap is not None and cap.expect_header
+        if isinstance(event, Header) or expected:
+            if isinstance(event, Header) and not event.known and not expected:
+                yield from self._diagnose(
+                    lineno,
+                    DiagnosticSeverity.NOTICE,
+                    "unknown-language",
+                    "column header in a language netnorm has no table for; rows are read "
+                    "by their shape",
+                    stripped,
+                )
+            unix_header = "RefCnt" in line or ("I-Node" in line and "Recv-Q" not in line)
+            if (
+                cap is not None
+                and (cap.rows or cap.unix_rows)
+                and cap.section == "inet"
+                and not unix_header
+            ):
+                yield from self._start(lineno)  # a header without a heading: a new block
+                cap = self.capture
+            yield from self._current(lineno)
+            cap = self.capture
+            assert cap is not None
+            cap.expect_header = False
+            cap.last_line = lineno
+            if unix_header:
+                cap.section = "unix"  # a UNIX section whose heading no table knows
+            if cap.section == "unix":
+                cap.unix_owner = "PID/Program name" in line
+                cap.unix_context = "Security Context" in line
+            else:
+                cap.columns = {d.NAME: d.columns(line) for d in DIALECTS}
+            self._mark(lineno)
+            return
+
+        # decided by the next line: a title in an unknown language comes before its header
+        self.deferred = (lineno, line)
+
+    def _resolve_deferred(self, next_line: str | None) -> Iterator[Item]:
+        """Report the held-back line: a title if a column header follows, else unrecognised."""
+        assert self.deferred is not None
+        lineno, line = self.deferred
+        self.deferred = None
+        if next_line is not None and looks_like_header(next_line.strip()):
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.NOTICE,
+                "unknown-language",
+                "title in a language netnorm has no table for",
+                line.strip(),
+            )
+            return
+        yield from self._diagnose(
+            lineno,
+            DiagnosticSeverity.WARNING,
+            "unrecognised-line",
+            "line not recognised as netstat output",
+            line,
+        )
+
+    def _row_capture(self, platform: Platform, lineno: int) -> Iterator[Item]:
+        cap = self.capture
+        if cap is None or (cap.platform is not None and cap.platform is not platform and cap.rows):
+            yield from self._start(lineno)
+            cap = self.capture
+            assert cap is not None
+        elif cap.section == "unix" and platform is Platform.LINUX:
+            # Internet rows after the UNIX section: a new block without a heading
+            yield from self._start(lineno)
+            cap = self.capture
+            assert cap is not None
+        cap.platform = platform
+        cap.expect_header = False
+
+
+def _diag(
+    line: int | None,
+    severity: DiagnosticSeverity,
+    code: str,
+    message: str,
+    text: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "line": line,
+        "severity": severity.value,
+        "code": code,
+        "message": message,
+        "text": text,
+    }

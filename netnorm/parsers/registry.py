@@ -1,0 +1,63 @@
+"""The dialects the reader knows, in the order it tries them, and their joint grammar.
+
+Adding a dialect means writing its module (see ``netnorm.parsers.dialect``) and adding it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pyparsing as pp
+
+from netnorm.model.enums import Platform
+from netnorm.model.vocabulary import HEADER_WORDS
+from netnorm.parsers import linux_netstat, windows_netstat
+from netnorm.parsers.dialect import Dialect, Header, Structure, named, phrases
+
+DIALECTS: tuple[Dialect, ...] = cast(tuple[Dialect, ...], (linux_netstat, windows_netstat))
+
+_BY_PLATFORM = {d.PLATFORM: d for d in reversed(DIALECTS)}
+
+
+def dialect_of(platform: Platform | None) -> Dialect:
+    """The dialect of a capture's platform (the first dialect when none is known yet)."""
+    return DIALECTS[0] if platform is None else _BY_PLATFORM[platform]
+
+
+def looks_like_header(text: str) -> bool:
+    """True for a column header in any language, told by the titles that are never translated.
+
+    Windows ends the header with ``PID`` (with ``-o``); net-tools prints ``PID/Program name``
+    untranslated, and most catalogs keep ``Recv-Q``/``Send-Q``.
+    """
+    tokens = text.split()
+    if len(tokens) < 4 or any(ch.isdigit() for ch in text if ch.isascii()):
+        return False
+    return tokens[-1] == "PID" or "PID/Program name" in text or "Recv-Q" in text or "RefCnt" in text
+
+
+#: A column header that starts with a word the vocabulary knows (``Proto``, ``Protocolo`` …).
+KNOWN_HEADER = named(
+    phrases(HEADER_WORDS, "header word") + pp.Regex(r"(?:\s.*)?$").leave_whitespace(),
+    "column header",
+    lambda: Header(True),
+)
+#: A column header in a language no table knows, told by its shape.
+SHAPED_HEADER = named(
+    pp.Regex(r".+").add_condition(lambda s, _loc, _tokens: looks_like_header(s)),
+    "column header by shape",
+    lambda: Header(False),
+)
+
+#: Every structural line of every dialect, then the column headers they share.
+STRUCTURE = pp.MatchFirst([*(d.STRUCTURE for d in DIALECTS), KNOWN_HEADER, SHAPED_HEADER])
+STRUCTURE.set_name("structure")
+
+
+def structure(stripped: str) -> Structure | None:
+    """The structural event of a stripped line, or ``None`` when it is not one."""
+    try:
+        result: Any = STRUCTURE.parse_string(stripped, parse_all=True)
+    except pp.ParseException:
+        return None
+    return cast(Structure, result[0])
