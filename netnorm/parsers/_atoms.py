@@ -45,7 +45,6 @@ PLUS = "++" if sys.version_info >= (3, 11) else "+"
 STAR = "*+" if sys.version_info >= (3, 11) else "*"
 
 GAP = rf"[ \t]{PLUS}"
-REST = atom(r"(?P<rest>.*)", "rest of line")
 
 # -- Linux net-tools -----------------------------------------------------------------------
 
@@ -66,8 +65,29 @@ PORT_NUMBER = atom(
 #: distinct text (the row regex takes the field whole, which keeps it fast).
 IPV4_ENDPOINT = compose("IPv4 endpoint", "(?P<address>", IPV4, "):(?P<port>", PORT_NUMBER, ")")
 
-LOCAL = atom(rf"(?P<local>[^\s]{PLUS})", "local address")
-REMOTE = atom(rf"(?P<remote>[^\s]{PLUS})", "foreign address")
+
+def address_field(field: str, name: str) -> pp.Regex:
+    """An address column taken whole, and inside it, when it is canonical ``IPv4:port`` (the
+    commonest by far), its two parts (groups ``<field>_ip`` and ``<field>_port``): these need
+    no further look; the other forms go to the endpoint parsers."""
+    return atom(
+        rf"(?P<{field}>(?P<{field}_ip>{IPV4.pattern}):(?P<{field}_port>{PORT_NUMBER.pattern})"
+        rf"(?=[ \t]|$)|[^\s]{PLUS})",
+        name,
+    )
+
+
+LOCAL = address_field("local", "local address")
+REMOTE = address_field("remote", "foreign address")
+
+#: What follows the addresses of a net-tools row. Its common shape, a plain state word and/or
+#: an owner with no -e, -o or -Z columns, is split here (``simple`` matches empty when it
+#: is); any other text is taken whole, for the rules of ``linux_netstat._parse_rest``.
+LINUX_REST = atom(
+    r"(?P<rest>(?:[ \t]+(?P<state>[A-Z][A-Z0-9_]*))?"
+    r"(?:[ \t]+(?P<owner>-|(?P<pid>[0-9]{1,20})/(?P<program>.*?)))?[ \t]*$(?P<simple>)|.*)",
+    "state and owner",
+)
 
 #: ``-o`` timer suffix: keyword (translated), space, (seconds/retransmits/probes).
 TIMER_SUFFIX = compose(
@@ -89,19 +109,6 @@ UNIX_ROW = compose(
 
 # -- Windows netstat.exe -------------------------------------------------------------------
 
-
-def _windows_address(field: str, name: str) -> pp.Regex:
-    # the whole field, and inside it, when it is canonical ``IPv4:port`` (the commonest by
-    # far), its two parts: these need no further look, the other forms go to the endpoints
-    return atom(
-        rf"(?P<{field}>(?P<{field}_ip>{IPV4.pattern}):(?P<{field}_port>{PORT_NUMBER.pattern})"
-        rf"(?=[ \t]|$)|[^\s]{PLUS})",
-        name,
-    )
-
-
-WINDOWS_LOCAL = _windows_address("local", "local address")
-WINDOWS_REMOTE = _windows_address("remote", "foreign address")
 
 WINDOWS_PROTO = atom(r"(?P<proto>TCP|UDP|TCPv6|UDPv6|TCPV6|UDPV6)", "Windows protocol")
 

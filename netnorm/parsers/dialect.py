@@ -12,7 +12,7 @@ A dialect is one module (``linux_netstat``, ``windows_netstat`` …) with the na
 - ``continuation(record, line)``: for rows that go on over several lines (Windows ``-b`` owner
   lines): attach the line to the record and say what it was, or ``None`` when it is not one.
 - ``columns(header)``: what a column header says the rows carry, passed to ``record``.
-- ``count(capture, record)`` and ``command(capture)``: the capture's counters, and the command
+- ``count(capture, records)`` and ``command(capture)``: the capture's counters, and the command
   line those counters show.
 
 ``netnorm.parsers.registry.DIALECTS`` lists them; the reader tries them in that order.
@@ -96,8 +96,8 @@ class Dialect(Protocol):
         """The optional columns a header shows (``None``: no header seen)."""
         ...
 
-    def count(self, cap: CaptureState, row: Row) -> None:
-        """Count a record into the capture's counters."""
+    def count(self, cap: CaptureState, rows: list[Row]) -> None:
+        """Count records into the capture's counters."""
         ...
 
     def command(self, cap: CaptureState) -> tuple[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from netnorm.model.services import port_of
 from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT, PORT_NUMBER
-from netnorm.parsers.cache import CACHE_SIZE, short_lru
+from netnorm.parsers.cache import short_lru
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -24,9 +24,6 @@ EndpointDict = dict[str, Any]
 
 #: Dotted-quad IPv4 already in canonical form (no leading zeros): the common case, one C call.
 _is_plain_ipv4 = re.compile(str(IPV4.pattern)).fullmatch
-
-#: ``IPv4:port`` text to its shared endpoint dict (see ``ipv4_endpoint``).
-IPV4_ENDPOINTS: dict[str, EndpointDict] = {}
 
 
 #: Matches a port number in canonical form (0-65535, no leading zeros).
@@ -45,8 +42,7 @@ _new_endpoint: Callable[[], EndpointDict] = {
 
 def ipv4_endpoint(text: str) -> EndpointDict | None:
     """The endpoint of ``IPv4:port`` text with both parts canonical, or ``None`` for any other
-    text. Call it on a cache miss only: look ``text`` up in ``IPV4_ENDPOINTS`` first.
-    """
+    text (the row tokens split such fields themselves: see ``_atoms.address_field``)."""
     m = _ipv4_endpoint_match(text)
     if m is None:
         return None
@@ -54,24 +50,19 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
     ep = _new_endpoint()  # a copy is about twice as fast as a dict display of seven keys
     ep["address"] = address
     ep["port"] = int(port)
-    # ``cache.keep`` inline on the hottest miss path; such a text is never long
-    if len(IPV4_ENDPOINTS) >= CACHE_SIZE:
-        IPV4_ENDPOINTS.clear()
-    IPV4_ENDPOINTS[text] = ep
     return ep
+
+
+#: A new endpoint with every field empty, to fill (see ``new_endpoint``).
+new_endpoint = _new_endpoint
 
 
 def ipv4_parts(address: str, port: str) -> EndpointDict:
     """The endpoint of a canonical IPv4 address and port, already split."""
-    return {
-        "address": address,
-        "port": int(port),
-        "host": None,
-        "service": None,
-        "zone": None,
-        "truncated": False,
-        "scope": None,
-    }
+    ep = _new_endpoint()
+    ep["address"] = address
+    ep["port"] = int(port)
+    return ep
 
 
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:

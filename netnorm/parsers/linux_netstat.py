@@ -29,11 +29,11 @@ from netnorm.model.vocabulary import (
 from netnorm.parsers._atoms import (
     GAP,
     LINUX_PROTO,
+    LINUX_REST,
     LOCAL,
     OWNER,
     RECV_Q,
     REMOTE,
-    REST,
     SEND_Q,
     TIMER_SUFFIX,
     UNIX_ROW,
@@ -42,12 +42,11 @@ from netnorm.parsers._atoms import (
 from netnorm.parsers.cache import keep
 from netnorm.parsers.dialect import Heading, Message, Skipped, named, phrases
 from netnorm.parsers.endpoints import (
-    IPV4_ENDPOINTS,
     LINUX_FIELD_WIDTH,
-    ipv4_endpoint,
+    ipv4_parts,
     linux_endpoint,
 )
-from netnorm.parsers.row import Row
+from netnorm.parsers.row import Row, new_row
 
 if TYPE_CHECKING:
     from netnorm.parsers.capture import CaptureState
@@ -69,7 +68,7 @@ ROW = compose(
     LOCAL,
     GAP,
     REMOTE,
-    REST,
+    LINUX_REST,
 )
 
 _PROTOCOLS = {
@@ -87,7 +86,6 @@ _row_match = ROW.re.match
 _timer_search = TIMER_SUFFIX.re.search
 _owner_match = OWNER.re.match
 _unix_match = UNIX_ROW.re.match
-_ipv4_endpoints = IPV4_ENDPOINTS
 
 
 @dataclass
@@ -127,16 +125,6 @@ def split_glued_state(token: str) -> tuple[str, str] | None:
     return None
 
 
-#: The common row shape: a plain state word and/or an owner, no -e, -o or -Z columns.
-SIMPLE_REST = compose(
-    "state and owner",
-    r"^(?:[ \t]+(?P<state>[A-Z][A-Z0-9_]*))?",
-    r"(?:[ \t]+(?P<owner>-|(?P<pid>[0-9]{1,20})/(?P<program>.*?)))?",
-    r"[ \t]*$",
-)
-_simple_match = SIMPLE_REST.re.match
-
-_NO_COMPONENTS: tuple[str, ...] = ()
 _STATES: dict[str, str | None] = {}
 
 
@@ -206,55 +194,65 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
 
 def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | None]:
     """The record of a ``ROW`` match (see ``parse_row``)."""
-    proto, recv_q, send_q, local, remote, rest = m.groups()
+    (
+        proto,
+        recv_q,
+        send_q,
+        local,
+        local_ip,
+        local_port,
+        remote,
+        remote_ip,
+        remote_port,
+        rest,
+        state_raw,
+        owner,
+        pid,
+        program,
+        simple,
+    ) = m.groups()
     six = proto[-1] == "6"
     base = proto[:-1] if six else proto
+    row = new_row()
+    row["protocol"] = _PROTOCOLS[base]
+    row["family"] = "ipv6" if six else "ipv4"
+    row["recv_q"] = int(recv_q)
+    row["send_q"] = int(send_q)
+    row["line"] = lineno
+    # canonical IPv4:port comes split by the row token, and is never cut (21 characters at
+    # most): its endpoint does not depend on -W
     wide = cols.wide
     if not wide and (len(local) > LINUX_FIELD_WIDTH or len(remote) > LINUX_FIELD_WIDTH):
         wide = cols.wide = True
-    # IPv4:port is never cut (21 characters at most), so its endpoint does not depend on -W
-    row: Row = {
-        "protocol": _PROTOCOLS[base],
-        "family": "ipv6" if six else "ipv4",
-        "local": _ipv4_endpoints.get(local) or ipv4_endpoint(local) or linux_endpoint(local, wide),
-        "remote": _ipv4_endpoints.get(remote)
-        or ipv4_endpoint(remote)
-        or linux_endpoint(remote, wide),
-        "reach": None,
-        "state": None,
-        "state_raw": None,
-        "pid": None,
-        "process": None,
-        "process_truncated": False,
-        "components": _NO_COMPONENTS,
-        "owner_note": None,
-        "recv_q": int(recv_q),
-        "send_q": int(send_q),
-        "user": None,
-        "inode": None,
-        "security_context": None,
-        "timer": None,
-        "line": lineno,
-    }
-    if not (cols.user or cols.timer or cols.context) and rest.rstrip()[-1:] != ")":
-        simple = _simple_match(rest)
+    if local_ip is not None:
+        row["local"] = ipv4_parts(local_ip, local_port)
+    else:
+        row["local"] = linux_endpoint(local, wide)
+    if remote_ip is not None:
+        row["remote"] = ipv4_parts(remote_ip, remote_port)
+    else:
+        row["remote"] = linux_endpoint(remote, wide)
+    if (
+        simple is not None
+        and not (cols.user or cols.timer or cols.context)
+        and (program is None or program[-1:] != ")")
+    ):
+        if state_raw is not None:
+            if base == "udp" or base == "udpl":
+                if state_raw.upper() not in LINUX_STATES:
+                    simple = None  # a user name or other column: take the slow path
+            elif base == "raw":
+                simple = None
         if simple is not None:
-            state_raw, owner, pid, program = simple.groups()
             if state_raw is not None:
-                if base == "udp" or base == "udpl":
-                    if state_raw.upper() not in LINUX_STATES:
-                        simple = None  # a user name or other column: take the slow path
-                elif base == "raw":
-                    simple = None
-            if simple is not None:
-                if state_raw is not None:
-                    row["state"] = _state(state_raw)
-                    row["state_raw"] = state_raw
-                if pid is not None:
-                    row["pid"] = int(pid)
-                    row["process"] = program or None
-                    row["process_truncated"] = len(owner) >= OWNER_WIDTH
-                return row, None
+                found = _STATES.get(state_raw, "")
+                row["state"] = _state(state_raw) if found == "" else found
+                row["state_raw"] = state_raw
+            if pid is not None:
+                row["pid"] = int(pid)
+                row["process"] = program or None
+                row["process_truncated"] = len(owner) >= OWNER_WIDTH
+            return row, None
     return row, _parse_rest(row, rest.strip(), base, cols)
 
 
@@ -268,22 +266,30 @@ def columns(header: str | None) -> Columns:
     return Columns() if header is None else header_columns(header)
 
 
-def count(cap: CaptureState, row: Row) -> None:
-    """Count a record into the capture's counters (see ``command``)."""
-    cap.rows += 1
-    cap.last_line = row["line"]
-    cap.protocols.add(row["protocol"])
-    remote = row["remote"]
-    if row["state"] == "LISTEN" or (row["state"] is None and remote["port"] is None):
-        cap.listen_rows += 1
-    else:
-        cap.other_rows += 1
-    if row["pid"] is not None:
-        cap.owners_seen = True
-    if not cap.names_seen:
-        local = row["local"]
-        if local["host"] or local["service"] or remote["host"] or remote["service"]:
-            cap.names_seen = shows_name(local) or shows_name(remote)
+def count(cap: CaptureState, rows: list[Row]) -> None:
+    """Count records into the capture's counters (see ``command``)."""
+    cap.rows += len(rows)
+    cap.last_line = max(cap.last_line, rows[-1]["line"])
+    listening = 0
+    protocols = set()
+    owned = cap.owners_seen
+    names = cap.names_seen
+    for row in rows:
+        protocols.add(row["protocol"])
+        state = row["state"]
+        if state == "LISTEN" or (state is None and row["remote"]["port"] is None):
+            listening += 1
+        if not owned and row["pid"] is not None:
+            owned = True
+        if not names:
+            local, remote = row["local"], row["remote"]
+            if local["host"] or local["service"] or remote["host"] or remote["service"]:
+                names = shows_name(local) or shows_name(remote)
+    cap.protocols |= protocols
+    cap.listen_rows += listening
+    cap.other_rows += len(rows) - listening
+    cap.owners_seen = owned
+    cap.names_seen = names
 
 
 def shows_name(endpoint: dict[str, Any]) -> bool:

@@ -206,13 +206,14 @@ class Reader:
         continued = cap.continued
         structural = self.structural
         done: list[Row] = []  # complete records, yielded in batches
+        read: list[Row] = []  # records read and not counted yet (the pending one too)
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
             m = match(line)
             if m is not None:
                 row, leftover = record(m, lineno, columns)
-                count(cap, row)
+                read.append(row)
                 if self.pending is not None:
                     done.append(self.pending)
                 if multiline:
@@ -221,12 +222,17 @@ class Reader:
                     self.pending = None
                     done.append(row)
                 if leftover is not None:
+                    count(cap, read)
+                    read = []
                     yield CONNECTION, done, cap
                     done = []
                     yield from self._leftover(leftover, line, lineno)
-                elif len(done) >= BATCH:
-                    yield CONNECTION, done, cap
-                    done = []
+                elif len(read) >= BATCH:
+                    count(cap, read)
+                    read = []
+                    if done:
+                        yield CONNECTION, done, cap
+                        done = []
                 continue
             pending = self.pending
             if pending is not None:
@@ -241,6 +247,8 @@ class Reader:
                 break
         else:
             lineno = 0
+        if read:
+            count(cap, read)
         if done:
             yield CONNECTION, done, cap
         return (lineno, line) if lineno else None
@@ -321,7 +329,7 @@ class Reader:
             assert cap is not None
             cap.section = "inet"
             row, leftover = dialect.record(m, lineno, cap.columns[dialect.NAME])
-            dialect.count(cap, row)
+            dialect.count(cap, [row])
             if dialect.MULTILINE:
                 self.pending, self.pending_dialect = row, dialect
             else:

@@ -16,19 +16,19 @@ from netnorm.model.enums import Listeners, Platform
 from netnorm.model.vocabulary import WINDOWS_ELEVATION, WINDOWS_TITLES, windows_state
 from netnorm.parsers._atoms import (
     GAP,
+    LOCAL,
     PLUS,
+    REMOTE,
     STAR,
-    WINDOWS_LOCAL,
     WINDOWS_OWNER_LINE,
     WINDOWS_PROTO,
-    WINDOWS_REMOTE,
     atom,
     compose,
 )
 from netnorm.parsers.cache import keep, short_lru
 from netnorm.parsers.dialect import Heading, Message, named, phrases
-from netnorm.parsers.endpoints import IPV4_ENDPOINTS, ipv4_endpoint, ipv4_parts, windows_endpoint
-from netnorm.parsers.row import Row
+from netnorm.parsers.endpoints import ipv4_endpoint, ipv4_parts, windows_endpoint
+from netnorm.parsers.row import Row, new_row
 
 if TYPE_CHECKING:
     from netnorm.parsers.capture import CaptureState
@@ -52,9 +52,9 @@ ROW = compose(
     rf"^[ \t]{STAR}",
     WINDOWS_PROTO,
     GAP,
-    WINDOWS_LOCAL,
+    LOCAL,
     GAP,
-    WINDOWS_REMOTE,
+    REMOTE,
     rf"(?:{GAP}",
     STATE,
     rf")?(?:{GAP}",
@@ -64,7 +64,6 @@ ROW = compose(
 
 _row_match = ROW.re.match
 _owner_line_match = WINDOWS_OWNER_LINE.re.match
-_ipv4_endpoints = IPV4_ENDPOINTS
 
 
 @short_lru(maxsize=8192)
@@ -103,7 +102,7 @@ def state(word: str | None) -> str | None:
 def endpoint(text: str) -> tuple[dict[str, Any], str | None]:
     """The endpoint of an address field, and the family it shows (``None`` for a name or
     ``*``)."""
-    ep = _ipv4_endpoints.get(text) or ipv4_endpoint(text)
+    ep = ipv4_endpoint(text)
     if ep is not None:
         return ep, "ipv4"
     return _local(text)
@@ -122,37 +121,27 @@ def parse_row(line: str, lineno: int) -> Row | None:
 def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
     """The record of a ``ROW`` match; its owner lines are attached by ``continuation``."""
     proto, local, local_ip, local_port, remote, remote_ip, remote_port, state_raw, pid = m.groups()
+    row = new_row()
+    row["protocol"] = "udp" if proto[0] in "Uu" else "tcp"
     # canonical IPv4:port, the commonest field by far, comes split by the row token
-    family: str | None
     if local_ip is not None:
-        local_ep, family = ipv4_parts(local_ip, local_port), "ipv4"
+        row["local"] = ipv4_parts(local_ip, local_port)
+        row["family"] = "ipv4"
     else:
-        local_ep, family = _local(local)
+        row["local"], row["family"] = _local(local)
     if remote_ip is not None:
-        remote_ep = ipv4_parts(remote_ip, remote_port)
+        row["remote"] = ipv4_parts(remote_ip, remote_port)
     else:
-        remote_ep = windows_endpoint(remote)
-    return {
-        "protocol": "udp" if proto[0] in "Uu" else "tcp",
-        "family": family,
-        "local": local_ep,
-        "remote": remote_ep,
-        "reach": None,
-        "state": None if state_raw is None else _state(state_raw)[0],
-        "state_raw": state_raw,
-        "pid": None if pid is None else int(pid),
-        "process": None,
-        "process_truncated": False,
-        "components": [],
-        "owner_note": None,
-        "recv_q": None,
-        "send_q": None,
-        "user": None,
-        "inode": None,
-        "security_context": None,
-        "timer": None,
-        "line": lineno,
-    }, None
+        row["remote"] = windows_endpoint(remote)
+    if state_raw is not None:
+        found = _STATES.get(state_raw)
+        row["state"] = (found or _state(state_raw))[0]
+        row["state_raw"] = state_raw
+    if pid is not None:
+        row["pid"] = int(pid)
+    row["components"] = []
+    row["line"] = lineno
+    return row, None
 
 
 def continuation(row: Row, line: str) -> str | None:
@@ -188,26 +177,32 @@ def columns(header: str | None) -> bool | None:
     return None if header is None else header.rstrip().endswith("PID")
 
 
-def count(cap: CaptureState, row: Row) -> None:
-    """Count a record into the capture's counters (see ``command``)."""
-    cap.rows += 1
-    cap.last_line = row["line"]
-    protocol, state = row["protocol"], row["state"]
-    cap.protocols.add(protocol)
-    if state == "LISTEN" or state == "BOUND" or protocol == "udp":
-        cap.listen_rows += 1
-        if state == "BOUND":
-            cap.bound_seen = True
-    else:
-        cap.other_rows += 1
-    if row["pid"] is not None:
-        cap.owners_seen = True
-    if not cap.names_seen:
-        local, remote = row["local"], row["remote"]
-        # Windows never cuts a field
-        cap.names_seen = bool(
-            local["host"] or local["service"] or remote["host"] or remote["service"]
-        )
+def count(cap: CaptureState, rows: list[Row]) -> None:
+    """Count records into the capture's counters (see ``command``)."""
+    cap.rows += len(rows)
+    cap.last_line = max(cap.last_line, rows[-1]["line"])
+    listening = 0
+    protocols = set()
+    owned = cap.owners_seen
+    names = cap.names_seen
+    for row in rows:
+        protocol, state = row["protocol"], row["state"]
+        protocols.add(protocol)
+        if state == "LISTEN" or state == "BOUND" or protocol == "udp":
+            listening += 1
+            if state == "BOUND":
+                cap.bound_seen = True
+        if not owned and row["pid"] is not None:
+            owned = True
+        if not names:
+            local, remote = row["local"], row["remote"]
+            # Windows never cuts a field
+            names = bool(local["host"] or local["service"] or remote["host"] or remote["service"])
+    cap.protocols |= protocols
+    cap.listen_rows += listening
+    cap.other_rows += len(rows) - listening
+    cap.owners_seen = owned
+    cap.names_seen = names
 
 
 def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:

@@ -49,12 +49,21 @@ def jsonl_prefix(cap: CaptureState) -> bytes:
     return dumps(head)[:-1] + b","
 
 
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
 def jsonl_lines(rows: Iterable[Row], prefix: bytes) -> bytes:
-    """The JSONL lines of records, each ended by a line break."""
+    """The JSONL lines of records, each ended by a line break, with ``prefix`` in place of the
+    opening brace of each."""
+    dumps_line = orjson.dumps
     try:
-        return b"".join([prefix + orjson.dumps(row)[1:] + b"\n" for row in rows])
+        lines = b"".join([dumps_line(row, option=_NEWLINE) for row in rows])
     except (orjson.JSONEncodeError, TypeError):
-        return b"".join([prefix + dumps(row)[1:] + b"\n" for row in rows])
+        lines = b"".join([dumps(row) + b"\n" for row in rows])
+    if not lines:
+        return lines
+    # JSON text holds no raw line break: each one ends a record, and a brace starts the next
+    return prefix + lines[1:-1].replace(b"\n{", b"\n" + prefix) + b"\n"
 
 
 def binary_of(out: IO[str]) -> IO[bytes] | None:
