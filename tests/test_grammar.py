@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from netnorm.parsers import linux_netstat as lx
 from netnorm.parsers import windows_netstat as win
 from netnorm.parsers.row import as_dict
+from tests.conftest import CORPUS, sample_files
 
 LINUX_ROWS: list[tuple[str, lx.Columns, dict[str, Any]]] = [
     (
@@ -279,3 +281,57 @@ def test_image_shortcut_agrees_with_the_owner_line_grammar(line: str) -> None:
     kind = win.attach_owner_line(row, line)
     assert kind == ("image" if image else "component" if component else "note")
     assert as_dict(row)["process"] == image
+
+
+def _captures() -> list[Path]:
+    corpus = sorted(CORPUS.glob("*.out")) if CORPUS.is_dir() else []
+    return sample_files() + corpus
+
+
+@pytest.mark.parametrize("path", _captures(), ids=lambda p: p.name)
+def test_every_row_read_is_a_row_of_the_grammar(path: Path) -> None:
+    """The hot path calls each dialect's row token's compiled regex; every row it accepts, in
+    every sample and the jc corpus, also passes ``ROW.parse_string(line, parse_all=True)`` with
+    the same groups, and its record validates as the model whose JSON it is."""
+    from tests.hostile import model_problem
+
+    assert model_problem(path.read_bytes()) is None
+
+
+def test_structural_lines_are_parsed_by_the_grammar() -> None:
+    """Headings, titles, sections, messages and headers are pyparsing elements whose parse
+    actions build the reader's events."""
+    from netnorm.model.enums import Listeners, Platform
+    from netnorm.parsers.dialect import Header, Heading, Message, Skipped
+    from netnorm.parsers.registry import structure
+
+    assert structure("Active Internet connections (only servers)") == Heading(
+        Platform.LINUX, "inet", Listeners.ONLY, "en"
+    )
+    assert structure("Aktive Internetverbindungen (Server und stehende Verbindungen)") == (
+        Heading(Platform.LINUX, "inet", Listeners.ALL, "de")
+    )
+    assert structure("Active Internet connections (odd words)") == Heading(
+        Platform.LINUX, "inet", Listeners.NONE, "en"
+    )
+    assert structure("Active UNIX domain sockets (only servers)") == Heading(
+        Platform.LINUX, "unix", None, "en"
+    )
+    assert structure("Active Bluetooth connections (w/o servers)") == Skipped(Platform.LINUX)
+    assert structure("Aktive Verbindungen") == Heading(Platform.WINDOWS, "inet", None, "de")
+    elevation = structure("The requested operation requires elevation.")
+    assert isinstance(elevation, Message) and elevation.error
+    warning = structure("(Not all processes could be identified, non-owned process info")
+    assert isinstance(warning, Message) and warning.opens and not warning.error
+    assert structure("Proto Recv-Q Send-Q Local Address           Foreign Address") == Header(True)
+    assert structure("Protokoll  Lokale Adresse  Remoteadresse  Status  PID") == Header(False)
+    assert structure("Active Connectionsfoo") is None
+    assert structure("root@web01:~# netstat -anp") is None
+
+
+def test_the_grammar_in_the_docs_is_the_code() -> None:
+    from netnorm.parsers.bnf import in_document
+    from tests.conftest import TESTS
+
+    doc = (TESTS.parent / "docs" / "formats.md").read_text(encoding="utf-8")
+    assert doc == in_document(doc), "run: python -m netnorm.parsers.bnf --update docs/formats.md"

@@ -20,6 +20,10 @@ def atom(pattern: str, name: str) -> pp.Regex:
     return element
 
 
+#: The parts each composed token was built from, by its name (for the BNF in the docs).
+PARTS: dict[str, tuple[pp.Regex | str, ...]] = {}
+
+
 def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
     """Join atoms (and literal regex glue) into one regex token that returns a match object.
 
@@ -28,11 +32,16 @@ def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
         parts: atoms (their pattern is used) or raw regex text.
 
     Returns:
-        A ``pp.Regex`` built with ``as_match=True``; call ``.re.match`` on the hot path.
+        A ``pp.Regex`` built with ``as_match=True`` that does not skip leading blanks; call
+        ``.re.match`` on the hot path.
     """
     pattern = "".join(str(p.pattern) if isinstance(p, pp.Regex) else p for p in parts)
     element = pp.Regex(pattern, as_match=True)
     element.set_name(name)
+    # a row is matched from its first character, as the hot path does: leading blanks are
+    # part of some layouts (Windows indents its rows)
+    element.leave_whitespace()
+    PARTS[name] = parts
     return element
 
 
@@ -45,6 +54,8 @@ PLUS = "++" if sys.version_info >= (3, 11) else "+"
 STAR = "*+" if sys.version_info >= (3, 11) else "*"
 
 GAP = rf"[ \t]{PLUS}"
+#: Blanks between two columns.
+BLANKS = atom(GAP, "blanks")
 
 # -- Linux net-tools -----------------------------------------------------------------------
 
@@ -70,10 +81,13 @@ def address_field(field: str, name: str) -> pp.Regex:
     """An address column taken whole, and inside it, when it is canonical ``IPv4:port`` (the
     commonest by far), its two parts (groups ``<field>_ip`` and ``<field>_port``): these need
     no further look; the other forms go to the endpoint parsers."""
-    return atom(
-        rf"(?P<{field}>(?P<{field}_ip>{IPV4.pattern}):(?P<{field}_port>{PORT_NUMBER.pattern})"
-        rf"(?=[ \t]|$)|[^\s]{PLUS})",
+    return compose(
         name,
+        f"(?P<{field}>(?P<{field}_ip>",
+        IPV4,
+        f"):(?P<{field}_port>",
+        PORT_NUMBER,
+        rf")(?=[ \t]|$)|[^\s]{PLUS})",
     )
 
 

@@ -118,9 +118,30 @@ def named(element: pp.ParserElement, name: str, action: Any) -> pp.ParserElement
     return element
 
 
-def phrases(texts: Any, name: str) -> pp.ParserElement:
+#: What each phrase token stands for, by its name (for the BNF in the docs).
+PHRASES: dict[str, str] = {}
+
+
+def phrases(texts: Any, name: str, source: str, *, whole: bool = False) -> pp.ParserElement:
     """Any one of ``texts`` (longest first), as one named token with the matched text as
-    ``text``."""
+    ``text``.
+
+    Args:
+        texts: the phrases.
+        name: the token's name.
+        source: where the phrases come from, for the docs (a table of the vocabulary).
+        whole: the phrase must end the line.
+    """
     ordered = sorted(set(texts), key=len, reverse=True)
-    element = pp.Regex("|".join(re.escape(t) for t in ordered))
+    element = pp.Regex(
+        "(?:" + "|".join(re.escape(t) for t in ordered) + ")" + ("$" if whole else "")
+    )
+    PHRASES[name] = f"one of {len(ordered)} phrases: {source}" + (
+        ", the whole line" if whole else ""
+    )
     return element.set_name(name)("text")
+
+
+def rest(pattern: str, name: str) -> pp.ParserElement:
+    """What follows a phrase on its line, blanks included."""
+    return pp.Regex(pattern).leave_whitespace().set_name(name)

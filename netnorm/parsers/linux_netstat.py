@@ -27,7 +27,7 @@ from netnorm.model.vocabulary import (
     linux_state,
 )
 from netnorm.parsers._atoms import (
-    GAP,
+    BLANKS,
     LINUX_PROTO,
     LINUX_REST,
     LOCAL,
@@ -40,7 +40,7 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.cache import keep
-from netnorm.parsers.dialect import Heading, Message, Skipped, named, phrases
+from netnorm.parsers.dialect import Heading, Message, Skipped, named, phrases, rest
 from netnorm.parsers.endpoints import (
     LINUX_FIELD_WIDTH,
     ipv4_parts,
@@ -60,13 +60,13 @@ ROW = compose(
     "Linux netstat row",
     "^",
     LINUX_PROTO,
-    GAP,
+    BLANKS,
     RECV_Q,
-    GAP,
+    BLANKS,
     SEND_Q,
-    GAP,
+    BLANKS,
     LOCAL,
-    GAP,
+    BLANKS,
     REMOTE,
     LINUX_REST,
 )
@@ -361,35 +361,34 @@ def _warning(text: str, _loc: int, _tokens: pp.ParseResults) -> Message:
     return Message(PLATFORM, "netstat-warning", "netstat warned", opens=opens)
 
 
-def _rest_of(element: pp.ParserElement, rest: str) -> pp.ParserElement:
-    return element + pp.Regex(rest).leave_whitespace()
-
-
 #: ``Active Internet connections (servers and established)``, in any language the vocabulary
 #: knows; a heading whose parenthesis no table knows lists the sockets ``-a`` would not.
 INET_HEADING = named(
-    pp.Regex(
-        "(?:" + "|".join(re.escape(t) for t in sorted(LINUX_HEADINGS, key=len, reverse=True)) + ")$"
-    )("text")
-    | _rest_of(phrases(LINUX_HEADING_PREFIXES, "heading words"), r"(?: \(.*)?$"),
+    phrases(LINUX_HEADINGS, "Internet heading phrase", "LINUX_HEADINGS", whole=True)
+    | phrases(LINUX_HEADING_PREFIXES, "Internet heading words", "LINUX_HEADING_PREFIXES")
+    + rest(r"(?: \(.*)?$", "parenthesis"),
     "Internet heading",
     _heading,
 )
 #: ``Active UNIX domain sockets (servers and established)``.
 UNIX_HEADING = named(
-    _rest_of(phrases(LINUX_UNIX_HEADINGS, "UNIX heading words"), r".*"),
+    phrases(LINUX_UNIX_HEADINGS, "UNIX heading words", "LINUX_UNIX_HEADINGS")
+    + rest(r".*", "rest of line"),
     "UNIX heading",
     _unix_heading,
 )
 #: Sections net-tools prints that hold no IP sockets.
 OTHER_SECTION = named(
-    _rest_of(phrases(LINUX_OTHER_SECTIONS, "section words"), r".*"),
+    phrases(LINUX_OTHER_SECTIONS, "other section words", "LINUX_OTHER_SECTIONS")
+    + rest(r".*", "rest of line"),
     "other section",
     lambda: Skipped(PLATFORM),
 )
 #: netstat's own warnings, printed to stderr and captured with ``2>&1``.
 WARNING = named(
-    _rest_of(phrases(LINUX_WARNINGS, "warning words"), r".*"), "netstat warning", _warning
+    phrases(LINUX_WARNINGS, "warning words", "LINUX_WARNINGS") + rest(r".*", "rest of line"),
+    "netstat warning",
+    _warning,
 )
 STRUCTURE = (INET_HEADING | UNIX_HEADING | OTHER_SECTION | WARNING).set_name(
     "Linux netstat structure"

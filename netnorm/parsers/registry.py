@@ -12,7 +12,7 @@ import pyparsing as pp
 from netnorm.model.enums import Platform
 from netnorm.model.vocabulary import HEADER_WORDS
 from netnorm.parsers import linux_netstat, windows_netstat
-from netnorm.parsers.dialect import Dialect, Header, Structure, named, phrases
+from netnorm.parsers.dialect import Dialect, Header, Structure, named, phrases, rest
 
 DIALECTS: tuple[Dialect, ...] = cast(tuple[Dialect, ...], (linux_netstat, windows_netstat))
 
@@ -38,13 +38,15 @@ def looks_like_header(text: str) -> bool:
 
 #: A column header that starts with a word the vocabulary knows (``Proto``, ``Protocolo`` …).
 KNOWN_HEADER = named(
-    phrases(HEADER_WORDS, "header word") + pp.Regex(r"(?:\s.*)?$").leave_whitespace(),
+    phrases(HEADER_WORDS, "header word", "HEADER_WORDS") + rest(r"(?:\s.*)?$", "column titles"),
     "column header",
     lambda: Header(True),
 )
 #: A column header in a language no table knows, told by its shape.
 SHAPED_HEADER = named(
-    pp.Regex(r".+").add_condition(lambda s, _loc, _tokens: looks_like_header(s)),
+    pp.Regex(r".+")
+    .set_name("line shaped like a header")
+    .add_condition(lambda s, _loc, _tokens: looks_like_header(s)),
     "column header by shape",
     lambda: Header(False),
 )

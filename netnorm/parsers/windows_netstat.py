@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-import pyparsing as pp
-
 from netnorm.model.enums import Listeners, Platform
 from netnorm.model.vocabulary import WINDOWS_ELEVATION, WINDOWS_TITLES, windows_state
 from netnorm.parsers._atoms import (
+    BLANKS,
     GAP,
     LOCAL,
     PLUS,
@@ -26,7 +25,7 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.cache import keep, short_lru
-from netnorm.parsers.dialect import Heading, Message, named, phrases
+from netnorm.parsers.dialect import Heading, Message, named, phrases, rest
 from netnorm.parsers.endpoints import ipv4_endpoint, ipv4_parts, windows_endpoint
 from netnorm.parsers.row import Row, new_row
 
@@ -51,9 +50,9 @@ ROW = compose(
     "Windows netstat row",
     rf"^[ \t]{STAR}",
     WINDOWS_PROTO,
-    GAP,
+    BLANKS,
     LOCAL,
-    GAP,
+    BLANKS,
     REMOTE,
     rf"(?:{GAP}",
     STATE,
@@ -243,13 +242,13 @@ def unix_record(line: str, lineno: int, cap: CaptureState | None) -> None:
 
 #: ``Active Connections``, in any language the vocabulary knows.
 TITLE = named(
-    phrases(WINDOWS_TITLES, "title words") + pp.StringEnd(),
+    phrases(WINDOWS_TITLES, "title phrase", "WINDOWS_TITLES") + rest("$", "end of line"),
     "Windows title",
     lambda tokens: Heading(PLATFORM, "inet", None, WINDOWS_TITLES[tokens["text"]]),
 )
 #: What ``netstat -b`` prints instead of rows without an elevated prompt.
 ELEVATION = named(
-    phrases(WINDOWS_ELEVATION, "elevation message") + pp.StringEnd(),
+    phrases(WINDOWS_ELEVATION, "elevation message", "WINDOWS_ELEVATION") + rest("$", "end of line"),
     "elevation error",
     lambda: Message(
         PLATFORM,
