@@ -7,17 +7,18 @@ Typical use::
         for conn in capture.connections:
             print(conn.protocol, conn.remote.address, conn.state)
 
-The pydantic models are imported on first use, so that the streaming CLI path starts fast.
+The functions and the pydantic models are imported on first use, so that a command imports
+only what it runs (``netnorm flags`` needs no parser, ``netnorm parse`` no pydantic).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from netnorm.api import analyze, iter_connections, parse
 from netnorm.errors import FormatError, InputError, NetnormError, UsageError
 
 if TYPE_CHECKING:
+    from netnorm.api import analyze, iter_connections, parse
     from netnorm.model.schema import (
         Capture,
         CaptureOptions,
@@ -50,11 +51,16 @@ __all__ = [
     "parse",
 ]
 
+_FUNCTIONS = frozenset({"analyze", "iter_connections", "parse"})
 #: The names of ``__all__`` not defined here: the pydantic models, imported on first use.
-_MODELS = frozenset(name for name in __all__ if name not in globals())
+_MODELS = frozenset(name for name in __all__ if name not in globals()) - _FUNCTIONS
 
 
 def __getattr__(name: str) -> Any:
+    if name in _FUNCTIONS:
+        from netnorm import api
+
+        return getattr(api, name)
     if name in _MODELS:
         from netnorm.model import schema
 

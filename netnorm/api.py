@@ -265,7 +265,7 @@ def analyze(
         InputError, FormatError: as for ``parse``.
         UsageError: a network in ``internal`` is not valid.
     """
-    from netnorm.analysis.config import Config
+    from netnorm.analysis.config_model import Config
     from netnorm.analysis.engine import analyze_dicts
     from netnorm.errors import UsageError
     from netnorm.model.schema import Report

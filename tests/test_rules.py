@@ -153,7 +153,7 @@ def test_windows_flood_message_has_no_linux_note() -> None:
 
 
 def test_allowlist_silences_a_known_process() -> None:
-    from netnorm.analysis.config import Allow, Config
+    from netnorm.analysis.config_model import Allow, Config
 
     config = Config(allow=[Allow(process="bash", rules=["suspicious-port"])])
     report = netnorm.analyze(SAMPLES / "linux/anp--backdoor.txt", config=config)

@@ -8,22 +8,24 @@ little more than write text and fold aggregates, so two workers really are faste
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import tempfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from multiprocessing.pool import AsyncResult
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from netnorm.analysis.audit import CaptureFacts, EncodedFindings
-from netnorm.analysis.config import Config
 from netnorm.analysis.engine import analyze_capture
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
 from netnorm.analysis.scopes import Classifier
 from netnorm.errors import NetnormError
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
+    from netnorm.analysis.config import Settings
 
 Payload = Literal["json", "jsonl", "dict"]
 
@@ -32,7 +34,7 @@ Payload = Literal["json", "jsonl", "dict"]
 class Job:
     """Settings shared by every file of a run (sent to the workers)."""
 
-    config: Config
+    config: Settings
     platform: str | None = None
     encoding: str | None = None
     payload: Payload | None = None
@@ -211,6 +213,8 @@ class _NoProcesses(Exception):
 
 
 def _run_pool(job: Job, files: list[Named], jobs: int, spool: str) -> Iterator[FileResult]:
+    import multiprocessing  # here: a run of one file starts no process
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     # small chunks for a small run, so that every worker gets some

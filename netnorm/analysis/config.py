@@ -1,28 +1,28 @@
 """Analysis settings: internal networks, thresholds, suspicious ports and allowlists.
 
 Read from ``--config FILE`` or ``./netnorm.toml``; command-line options override the file. A bad
-file is rejected with one line that names the key.
+file is rejected with one line that names the key. The file and the options are validated by
+the pydantic models of ``netnorm.analysis.config_model`` (``Config``, ``Thresholds``,
+``Allow``, also importable from here); a run with neither gets ``DEFAULTS``, the same
+settings without importing pydantic.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import sys
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from netnorm.analysis.scopes import validate_networks
 from netnorm.errors import UsageError
+
+if TYPE_CHECKING:
+    from netnorm.analysis.config_model import Allow, Config
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
-
-_STRICT = ConfigDict(extra="forbid", frozen=True)
 
 #: Ports long associated with backdoors and default exploit handlers (Metasploit's 4444,
 #: Back Orifice's 31337, NetBus's 12345, IRC botnets on 6666-6669 …).
@@ -31,129 +31,52 @@ DEFAULT_SUSPICIOUS_PORTS = (1337, 4444, 5554, 6666, 6667, 6668, 6669, 12345, 273
 DEFAULT_FILE = "netnorm.toml"
 
 
-class Thresholds(BaseModel):
-    """Numbers the rules compare against."""
+@dataclass(frozen=True)
+class DefaultThresholds:
+    """The default thresholds (``Thresholds`` documents each)."""
 
-    model_config = _STRICT
-
-    syn_flood: int = Field(20, ge=1, description="SYN_RECEIVED sockets on one local endpoint.")
-    syn_flood_sources: int = Field(
-        2, ge=1, description="…from at least this many different remote addresses."
-    )
-    close_wait: int = Field(10, ge=1, description="CLOSE_WAIT sockets per process or local port.")
-    persist_min: str = Field(
-        "1h",
-        description="persistent-external: how long a connection must stay established across "
-        'captures ("90m", "1h", "2d" or seconds).',
-    )
-
-    @field_validator("persist_min", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> Any:
-        from netnorm.analysis.audit import parse_duration
-
-        if isinstance(value, (int, float)):
-            value = str(value)
-        if isinstance(value, str):
-            parse_duration(value)  # raises ValueError with a clear message
-        return value
+    syn_flood: int = 20
+    syn_flood_sources: int = 2
+    close_wait: int = 10
+    persist_min: str = "1h"
 
 
-class Allow(BaseModel):
-    """Connections that the connection rules should not report."""
-
-    model_config = _STRICT
-
-    process: str | None = Field(None, description="Process or image name, case-insensitive.")
-    remote: str | None = Field(None, description="Remote network in CIDR form.")
-    rules: list[str] | None = Field(None, description="Only these rules (default: all).")
-
-    @field_validator("remote")
-    @classmethod
-    def _network(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return validate_networks([value])[0]
-        except ValueError:
-            raise ValueError(f"{value!r} is not a network in CIDR form") from None
-
-    def covers(self, rule: str, process: str | None, address: str | None) -> bool:
-        """True when this entry allows a connection of ``process`` to ``address`` for ``rule``."""
-        if self.rules is not None and rule not in self.rules:
-            return False
-        if self.process is not None and (process or "").lower() != self.process.lower():
-            return False
-        if self.remote is not None:
-            return address is not None and _in_network(address, self.remote)
-        return True
-
-    @model_validator(mode="after")
-    def _something(self) -> Allow:
-        if self.process is None and self.remote is None:
-            raise ValueError("an allow entry needs a process, a remote network, or both")
-        return self
+DEFAULT_THRESHOLDS = DefaultThresholds()
 
 
-class Config(BaseModel):
-    """Everything an analysis run can be told."""
+@dataclass(frozen=True)
+class Defaults:
+    """The settings of a run with no file and no option: what ``Config()`` holds."""
 
-    model_config = _STRICT
-
-    internal: list[str] = Field(
-        default_factory=list, description="Networks (CIDR) that belong to the organisation."
-    )
-    thresholds: Thresholds = Field(default_factory=Thresholds)
-    suspicious_ports: list[int] = Field(
-        default_factory=lambda: list(DEFAULT_SUSPICIOUS_PORTS),
-        description='Ports or ranges ("6666-6669") that the suspicious-port rule reports.',
-    )
-    allow: list[Allow] = Field(default_factory=list)
-
-    @field_validator("internal", mode="before")
-    @classmethod
-    def _networks(cls, value: Any) -> Any:
-        if not isinstance(value, list):
-            return value
-        try:
-            return validate_networks(str(v) for v in value)
-        except ValueError as exc:
-            raise ValueError(f"not a network in CIDR form: {exc}") from None
-
-    @field_validator("suspicious_ports", mode="before")
-    @classmethod
-    def _ports(cls, value: Any) -> Any:
-        if not isinstance(value, list):
-            return value
-        ports: list[int] = []
-        for item in value:
-            if isinstance(item, str) and "-" in item:
-                low, _, high = item.partition("-")
-                if not (low.strip().isdigit() and high.strip().isdigit()):
-                    raise ValueError(f"{item!r} is not a port range like 6666-6669")
-                ports.extend(range(int(low), int(high) + 1))
-            else:
-                ports.append(item)
-        for port in ports:
-            if isinstance(port, int) and not 0 <= port <= 65535:
-                raise ValueError(f"{port} is not a port number")
-        return ports
+    internal: list[str] = field(default_factory=list)
+    thresholds: DefaultThresholds = DEFAULT_THRESHOLDS
+    suspicious_ports: list[int] = field(default_factory=lambda: list(DEFAULT_SUSPICIOUS_PORTS))
+    allow: list[Allow] = field(default_factory=list)
 
 
-@lru_cache(maxsize=4096)
-def _in_network(address: str, network: str) -> bool:
-    # cached: the same peers and entries come back on every row of a fleet
-    return ipaddress.ip_address(address) in ipaddress.ip_network(network)
+DEFAULTS = Defaults()
+
+if TYPE_CHECKING:
+    #: What the rules read: the validated settings, or the defaults.
+    Settings: TypeAlias = Config | Defaults
 
 
-def _key_error(source: str, exc: ValidationError) -> UsageError:
+def __getattr__(name: str) -> Any:
+    if name in ("Config", "Thresholds", "Allow"):
+        from netnorm.analysis import config_model
+
+        return getattr(config_model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _key_error(source: str, exc: Any) -> UsageError:
     first = exc.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
     message = first["msg"].removeprefix("Value error, ")
     return UsageError(f"bad configuration: {key}: {message}", source)
 
 
-def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
     """Read the configuration file (or ``./netnorm.toml`` if present) and apply overrides.
 
     Args:
@@ -161,12 +84,17 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
         overrides: values from the command line, by top-level key; lists of internal networks
             are added to the file's, other values replace them.
 
+    Returns:
+        The validated settings; ``DEFAULTS`` when there is neither a file nor an override.
+
     Raises:
         UsageError: the file is missing, is not TOML, or has a bad key or value.
     """
     data: dict[str, Any] = {}
     if path is None and Path(DEFAULT_FILE).is_file():
         path = Path(DEFAULT_FILE)
+    if path is None and not overrides:
+        return DEFAULTS
     source = str(path) if path is not None else "command line"
     if path is not None:
         try:
@@ -184,6 +112,10 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
             data["thresholds"] = {**data.get("thresholds", {}), **value}
         else:
             data[key] = value
+    from pydantic import ValidationError
+
+    from netnorm.analysis.config_model import Config
+
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netnorm.analysis.audit import CaptureFacts, Fleet, facts_of, parse_duration
-from netnorm.analysis.config import Config
 from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context
 from netnorm.analysis.scopes import Classifier
 from netnorm.model.enums import Reach, Scope
+
+if TYPE_CHECKING:
+    from netnorm.analysis.config import Settings
 
 
 def annotate(capture: dict[str, Any], classifier: Classifier) -> None:
@@ -38,7 +40,7 @@ def annotate(capture: dict[str, Any], classifier: Classifier) -> None:
         ).value
 
 
-def findings_for(capture: dict[str, Any], config: Config) -> list[dict[str, Any]]:
+def findings_for(capture: dict[str, Any], config: Settings) -> list[dict[str, Any]]:
     """Every rule's findings for one annotated capture."""
     ctx = Context(capture, config)
     return [finding for rule in RULES for finding in rule(ctx)]
@@ -70,7 +72,7 @@ def summarize_fleet(fleet: Fleet, severities: Counter[str]) -> dict[str, Any]:
 
 
 def analyze_capture(
-    capture: dict[str, Any], classifier: Classifier, config: Config
+    capture: dict[str, Any], classifier: Classifier, config: Settings
 ) -> tuple[list[dict[str, Any]], CaptureFacts]:
     """Annotate one capture, run the rules, and reduce it to what the fleet view keeps."""
     annotate(capture, classifier)
@@ -79,7 +81,7 @@ def analyze_capture(
     return findings, facts_of(capture, findings, allowed)
 
 
-def analyze_dicts(captures: Iterable[dict[str, Any]], config: Config) -> dict[str, Any]:
+def analyze_dicts(captures: Iterable[dict[str, Any]], config: Settings) -> dict[str, Any]:
     """Analyse capture dicts (as ``netnorm.api.capture_dict`` builds them) into a report dict."""
     classifier = Classifier(config.internal)
     fleet = Fleet()

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netnorm.analysis.config import Config
 from netnorm.parsers.endpoints import format_endpoint
+
+if TYPE_CHECKING:
+    from netnorm.analysis.config import Settings
 
 Conn = dict[str, Any]
 Finding = dict[str, Any]
@@ -54,7 +56,7 @@ class Context:
     """One capture under analysis."""
 
     capture: dict[str, Any]
-    config: Config
+    config: Settings
 
     @property
     def conns(self) -> list[Conn]:

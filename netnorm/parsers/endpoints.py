@@ -7,13 +7,12 @@ servers) thousands of times. The returned dicts are shared and must be treated a
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 from collections.abc import Callable
 from typing import Any
 
 from netnorm.model.services import port_of
-from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT, PORT_NUMBER
+from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT
 from netnorm.parsers.cache import short_lru
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
@@ -21,14 +20,6 @@ LINUX_FIELD_WIDTH = 23
 
 EndpointDict = dict[str, Any]
 
-
-#: Dotted-quad IPv4 already in canonical form (no leading zeros): the common case, one C call.
-_is_plain_ipv4 = re.compile(str(IPV4.pattern)).fullmatch
-
-
-#: Matches a port number in canonical form (0-65535, no leading zeros).
-is_canonical_port = PORT_NUMBER.re.fullmatch
-_ipv4_endpoint_match = IPV4_ENDPOINT.re.fullmatch
 _new_endpoint: Callable[[], EndpointDict] = {
     "address": None,
     "port": None,
@@ -43,7 +34,7 @@ _new_endpoint: Callable[[], EndpointDict] = {
 def ipv4_endpoint(text: str) -> EndpointDict | None:
     """The endpoint of ``IPv4:port`` text with both parts canonical, or ``None`` for any other
     text (the row tokens split such fields themselves: see ``_atoms.address_field``)."""
-    m = _ipv4_endpoint_match(text)
+    m = IPV4_ENDPOINT.re.fullmatch(text)
     if m is None:
         return None
     address, port = m.groups()
@@ -73,7 +64,7 @@ def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     """
     if text in ("*", ""):
         return None, None, None
-    if _is_plain_ipv4(text):
+    if IPV4.re.fullmatch(text):  # canonical dotted quad, the common case: one C call
         return text, None, None
     zone = None
     addr = text

@@ -82,11 +82,6 @@ _PROTOCOLS = {
 #: The longest value net-tools prints in the PID/Program name column.
 OWNER_WIDTH = 19
 
-_row_match = ROW.re.match
-_timer_search = TIMER_SUFFIX.re.search
-_owner_match = OWNER.re.match
-_unix_match = UNIX_ROW.re.match
-
 
 @dataclass
 class Columns:
@@ -138,7 +133,7 @@ def _state(word: str) -> str | None:
 
 
 def _timer(rest: str) -> tuple[dict[str, Any] | None, str]:
-    t = _timer_search(rest)
+    t = TIMER_SUFFIX.re.search(rest)
     if t is None:
         return None, rest
     kind_raw = t.group("kind")
@@ -168,7 +163,7 @@ def _split_state(rest: str, base: str) -> tuple[str | None, str]:
         glued = split_glued_state(word)
         if glued is not None:
             return glued[0], (glued[1] + " " + tail).strip()
-        if word == "-" or _owner_match(word) is not None:
+        if word == "-" or OWNER.re.match(word) is not None:
             return None, rest  # a tcp row printed without a state (busybox -p)
         return word, tail.lstrip()
     if word.upper() in LINUX_STATES:
@@ -188,7 +183,7 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
         ``None`` when the line is not a row; otherwise the connection record and, when part of
         the line fits no column, that leftover text (the record is kept either way).
     """
-    m = _row_match(line)
+    m = ROW.re.match(line)
     return None if m is None else record(m, lineno, cols)
 
 
@@ -414,7 +409,7 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
             cols.user
             or (
                 cols.user is None
-                and (len(tokens) == 2 or tokens[2] == "-" or _owner_match(tokens[2]) is not None)
+                and (len(tokens) == 2 or tokens[2] == "-" or OWNER.re.match(tokens[2]) is not None)
             )
         )
     ):
@@ -434,7 +429,7 @@ def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
             row["security_context"] = last
     if not rest or rest == "-":
         return None
-    o = _owner_match(rest)
+    o = OWNER.re.match(rest)
     if o is not None:
         row["pid"] = int(o.group("pid"))
         row["process"] = o.group("program").rstrip() or None
@@ -458,17 +453,17 @@ def parse_unix_row(
         has_owner: the header has ``PID/Program name`` (``None``: no header seen).
         has_context: the header has ``Security Context`` (``-Z``), printed before the path.
     """
-    m = _unix_match(line)
+    m = UNIX_ROW.re.match(line)
     if m is None:
         return None
     rest = m.group("rest").lstrip()
     pid = None
     process = None
-    starts_owner = rest.startswith("-") or _owner_match(rest[:OWNER_WIDTH]) is not None
+    starts_owner = rest.startswith("-") or OWNER.re.match(rest[:OWNER_WIDTH]) is not None
     if has_owner or (has_owner is None and starts_owner and rest[:1] != "/"):
         # the owner column is padded to 20: the value holds at most 19 characters
         owner, path = rest[:OWNER_WIDTH].rstrip(), rest[OWNER_WIDTH:].strip()
-        o = _owner_match(owner)
+        o = OWNER.re.match(owner)
         if o is not None:
             pid = int(o.group("pid"))
             process = o.group("program").rstrip() or None

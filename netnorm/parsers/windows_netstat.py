@@ -61,9 +61,6 @@ ROW = compose(
     rf")?[ \t]{STAR}$",
 )
 
-_row_match = ROW.re.match
-_owner_line_match = WINDOWS_OWNER_LINE.re.match
-
 
 @short_lru(maxsize=8192)
 def _local(text: str) -> tuple[dict[str, Any], str | None]:
@@ -113,7 +110,7 @@ def parse_row(line: str, lineno: int) -> Row | None:
     The state is whatever stands between the foreign address and a trailing PID, so an unknown
     language's state word is kept (as UNKNOWN) instead of breaking the row.
     """
-    m = _row_match(line)
+    m = ROW.re.match(line)
     return None if m is None else record(m, lineno, None)[0]
 
 
@@ -153,7 +150,7 @@ def continuation(row: Row, line: str) -> str | None:
     if line[:2] == " [" and line[-1:] == "]" and len(line) > 3:
         row["process"] = line[2:-1]  # the commonest owner line, taken as WINDOWS_IMAGE would
         return "image"
-    m = _owner_line_match(line)
+    m = WINDOWS_OWNER_LINE.re.match(line)
     if m is None:
         return None
     image, component, note = m.groups()
