@@ -94,6 +94,25 @@ def address_field(field: str, name: str) -> pp.Regex:
 LOCAL = address_field("local", "local address")
 REMOTE = address_field("remote", "foreign address")
 
+
+def windows_address_field(field: str, name: str) -> pp.Regex:
+    """``address_field`` that also splits a bracketed IPv6 address with a canonical port
+    (groups ``<field>_ip6`` and ``<field>_port6``), the other form Windows prints."""
+    return compose(
+        name,
+        f"(?P<{field}>(?P<{field}_ip>",
+        IPV4,
+        f"):(?P<{field}_port>",
+        PORT_NUMBER,
+        rf")(?=[ \t]|$)|\[(?P<{field}_ip6>[^\]\s]*)\]:(?P<{field}_port6>",
+        PORT_NUMBER,
+        rf")(?=[ \t]|$)|[^\s]{PLUS})",
+    )
+
+
+WINDOWS_LOCAL = windows_address_field("local", "Windows local address")
+WINDOWS_REMOTE = windows_address_field("remote", "Windows foreign address")
+
 #: What follows the addresses of a net-tools row. Its common shape, a plain state word and/or
 #: an owner with no -e, -o or -Z columns, is split here (``simple`` matches empty when it
 #: is); any other text is taken whole, for the rules of ``linux_netstat._parse_rest``.

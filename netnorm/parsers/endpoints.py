@@ -13,7 +13,7 @@ from typing import Any
 
 from netnorm.model.services import port_of
 from netnorm.parsers._atoms import IPV4, IPV4_ENDPOINT
-from netnorm.parsers.cache import short_lru
+from netnorm.parsers.cache import keep, short_lru
 
 #: net-tools cuts ``addr:port`` to this many characters unless ``-W`` is given.
 LINUX_FIELD_WIDTH = 23
@@ -48,6 +48,14 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
 new_endpoint = _new_endpoint
 
 
+def bracketed(inside: str, port: str) -> EndpointDict:
+    """The endpoint of ``[inside]:port`` with a canonical port (Windows IPv6)."""
+    ep = _new_endpoint()
+    ep["address"], ep["host"], ep["zone"] = canonical_address(inside)
+    ep["port"] = int(port)
+    return ep
+
+
 def ipv4_parts(address: str, port: str) -> EndpointDict:
     """The endpoint of a canonical IPv4 address and port, already split."""
     ep = _new_endpoint()
@@ -56,12 +64,25 @@ def ipv4_parts(address: str, port: str) -> EndpointDict:
     return ep
 
 
+#: Address text to what ``canonical_address`` makes of it: a host's few IPv6 addresses come
+#: with many ports, so the addresses repeat where the endpoints do not.
+_ADDRESSES: dict[str, tuple[str | None, str | None, str | None]] = {}
+
+
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     """Split an address into (canonical IP, host name, zone).
 
     IPv6 comes out compressed and lower case; an IPv4-mapped address is written
     ``::ffff:a.b.c.d`` on every Python version. Anything that is not an IP is a host name.
     """
+    found = _ADDRESSES.get(text)
+    if found is None:
+        found = _canonical_address(text)
+        keep(_ADDRESSES, text, found, len(text))
+    return found
+
+
+def _canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     if text in ("*", ""):
         return None, None, None
     if IPV4.re.fullmatch(text):  # canonical dotted quad, the common case: one C call

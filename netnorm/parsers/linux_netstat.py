@@ -43,8 +43,8 @@ from netnorm.parsers.cache import keep
 from netnorm.parsers.dialect import Heading, Message, Skipped, named, phrases, rest
 from netnorm.parsers.endpoints import (
     LINUX_FIELD_WIDTH,
-    ipv4_parts,
     linux_endpoint,
+    new_endpoint,
 )
 from netnorm.parsers.row import Row, new_row
 
@@ -211,22 +211,26 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     row = new_row()
     row["protocol"] = _PROTOCOLS[base]
     row["family"] = "ipv6" if six else "ipv4"
-    row["recv_q"] = int(recv_q)
-    row["send_q"] = int(send_q)
-    row["line"] = lineno
     # canonical IPv4:port comes split by the row token, and is never cut (21 characters at
     # most): its endpoint does not depend on -W
     wide = cols.wide
     if not wide and (len(local) > LINUX_FIELD_WIDTH or len(remote) > LINUX_FIELD_WIDTH):
         wide = cols.wide = True
     if local_ip is not None:
-        row["local"] = ipv4_parts(local_ip, local_port)
+        ep = row["local"] = new_endpoint()
+        ep["address"] = local_ip
+        ep["port"] = int(local_port)
     else:
         row["local"] = linux_endpoint(local, wide)
     if remote_ip is not None:
-        row["remote"] = ipv4_parts(remote_ip, remote_port)
+        ep = row["remote"] = new_endpoint()
+        ep["address"] = remote_ip
+        ep["port"] = int(remote_port)
     else:
         row["remote"] = linux_endpoint(remote, wide)
+    row["recv_q"] = int(recv_q)
+    row["send_q"] = int(send_q)
+    row["line"] = lineno
     if (
         simple is not None
         and not (cols.user or cols.timer or cols.context)
@@ -390,7 +394,7 @@ STRUCTURE = (INET_HEADING | UNIX_HEADING | OTHER_SECTION | WARNING).set_name(
 )
 
 
-def _parse_rest(row: Row, rest: str, base: str, cols: Columns) -> str | None:
+def _parse_rest(row: dict[str, Any], rest: str, base: str, cols: Columns) -> str | None:
     """Fill state, user, inode, owner, context and timer from the text after the addresses."""
     if rest.endswith(")") and cols.timer is not False:
         row["timer"], rest = _timer(rest)

@@ -207,6 +207,7 @@ class Reader:
         structural = self.structural
         done: list[Row] = []  # complete records, yielded in batches
         read: list[Row] = []  # records read and not counted yet (the pending one too)
+        pending = self.pending  # the last record, while its continuation lines may follow
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
@@ -214,12 +215,12 @@ class Reader:
             if m is not None:
                 row, leftover = record(m, lineno, columns)
                 read.append(row)
-                if self.pending is not None:
-                    done.append(self.pending)
+                if pending is not None:
+                    done.append(pending)
+                    pending = None
                 if multiline:
-                    self.pending, self.pending_dialect = row, dialect
+                    pending = row
                 else:
-                    self.pending = None
                     done.append(row)
                 if leftover is not None:
                     count(cap, read)
@@ -234,7 +235,6 @@ class Reader:
                         yield CONNECTION, done, cap
                         done = []
                 continue
-            pending = self.pending
             if pending is not None:
                 kind = continuation(pending, line)
                 if kind is not None:
@@ -247,6 +247,8 @@ class Reader:
                 break
         else:
             lineno = 0
+        if pending is not self.pending:
+            self.pending, self.pending_dialect = pending, dialect if pending is not None else None
         if read:
             count(cap, read)
         if done:

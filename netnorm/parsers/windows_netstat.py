@@ -15,18 +15,18 @@ from netnorm.model.vocabulary import WINDOWS_ELEVATION, WINDOWS_TITLES, windows_
 from netnorm.parsers._atoms import (
     BLANKS,
     GAP,
-    LOCAL,
     PLUS,
-    REMOTE,
     STAR,
+    WINDOWS_LOCAL,
     WINDOWS_OWNER_LINE,
     WINDOWS_PROTO,
+    WINDOWS_REMOTE,
     atom,
     compose,
 )
 from netnorm.parsers.cache import keep, short_lru
 from netnorm.parsers.dialect import Heading, Message, named, phrases, rest
-from netnorm.parsers.endpoints import ipv4_endpoint, ipv4_parts, windows_endpoint
+from netnorm.parsers.endpoints import bracketed, ipv4_endpoint, new_endpoint, windows_endpoint
 from netnorm.parsers.row import Row, new_row
 
 if TYPE_CHECKING:
@@ -51,9 +51,9 @@ ROW = compose(
     rf"^[ \t]{STAR}",
     WINDOWS_PROTO,
     BLANKS,
-    LOCAL,
+    WINDOWS_LOCAL,
     BLANKS,
-    REMOTE,
+    WINDOWS_REMOTE,
     rf"(?:{GAP}",
     STATE,
     rf")?(?:{GAP}",
@@ -114,28 +114,61 @@ def parse_row(line: str, lineno: int) -> Row | None:
     return None if m is None else record(m, lineno, None)[0]
 
 
+#: The fields of a row that come from its Proto, State and PID columns, by those columns: a
+#: capture has few states and few processes.
+_HEADS: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
+
+
+def _head(proto: str, state_raw: str | None, pid: str | None) -> dict[str, Any]:
+    head = {
+        "protocol": "udp" if proto[0] in "Uu" else "tcp",
+        "state": None if state_raw is None else _state(state_raw)[0],
+        "state_raw": state_raw,
+        "pid": None if pid is None else int(pid),
+    }
+    keep(_HEADS, (proto, state_raw, pid), head, len(state_raw or ""), size=4096)
+    return head
+
+
 def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
     """The record of a ``ROW`` match; its owner lines are attached by ``continuation``."""
-    proto, local, local_ip, local_port, remote, remote_ip, remote_port, state_raw, pid = m.groups()
+    (
+        proto,
+        local,
+        local_ip,
+        local_port,
+        local_ip6,
+        local_port6,
+        remote,
+        remote_ip,
+        remote_port,
+        remote_ip6,
+        remote_port6,
+        state_raw,
+        pid,
+    ) = m.groups()
     row = new_row()
-    row["protocol"] = "udp" if proto[0] in "Uu" else "tcp"
-    # canonical IPv4:port, the commonest field by far, comes split by the row token
+    row.update(_HEADS.get((proto, state_raw, pid)) or _head(proto, state_raw, pid))
+    # canonical IPv4:port, the commonest field by far, and bracketed IPv6 with a canonical
+    # port come split by the row token
     if local_ip is not None:
-        row["local"] = ipv4_parts(local_ip, local_port)
+        ep = row["local"] = new_endpoint()
+        ep["address"] = local_ip
+        ep["port"] = int(local_port)
         row["family"] = "ipv4"
+    elif local_ip6 is not None:
+        row["local"] = bracketed(local_ip6, local_port6)
+        row["family"] = "ipv6"
     else:
         row["local"], row["family"] = _local(local)
     if remote_ip is not None:
-        row["remote"] = ipv4_parts(remote_ip, remote_port)
+        ep = row["remote"] = new_endpoint()
+        ep["address"] = remote_ip
+        ep["port"] = int(remote_port)
+    elif remote_ip6 is not None:
+        row["remote"] = bracketed(remote_ip6, remote_port6)
     else:
         row["remote"] = windows_endpoint(remote)
-    if state_raw is not None:
-        found = _STATES.get(state_raw)
-        row["state"] = (found or _state(state_raw))[0]
-        row["state_raw"] = state_raw
-    if pid is not None:
-        row["pid"] = int(pid)
-    row["components"] = []
     row["line"] = lineno
     return row, None
 
@@ -158,7 +191,7 @@ def continuation(row: Row, line: str) -> str | None:
         row["process"] = image
         return "image"
     if component is not None:
-        row["components"].append(component)
+        row["components"] = [*row["components"], component]  # a record starts with none
         return "component"
     row["owner_note"] = note if row["owner_note"] is None else row["owner_note"] + " " + note
     return "note"
