@@ -48,14 +48,6 @@ def ipv4_endpoint(text: str) -> EndpointDict | None:
 new_endpoint = _new_endpoint
 
 
-def bracketed(inside: str, port: str) -> EndpointDict:
-    """The endpoint of ``[inside]:port`` with a canonical port (Windows IPv6)."""
-    ep = _new_endpoint()
-    ep["address"], ep["host"], ep["zone"] = canonical_address(inside)
-    ep["port"] = int(port)
-    return ep
-
-
 def ipv4_parts(address: str, port: str) -> EndpointDict:
     """The endpoint of a canonical IPv4 address and port, already split."""
     ep = _new_endpoint()
@@ -66,7 +58,7 @@ def ipv4_parts(address: str, port: str) -> EndpointDict:
 
 #: Address text to what ``canonical_address`` makes of it: a host's few IPv6 addresses come
 #: with many ports, so the addresses repeat where the endpoints do not.
-_ADDRESSES: dict[str, tuple[str | None, str | None, str | None]] = {}
+ADDRESSES: dict[str, tuple[str | None, str | None, str | None]] = {}
 
 
 def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
@@ -75,10 +67,10 @@ def canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
     IPv6 comes out compressed and lower case; an IPv4-mapped address is written
     ``::ffff:a.b.c.d`` on every Python version. Anything that is not an IP is a host name.
     """
-    found = _ADDRESSES.get(text)
+    found = ADDRESSES.get(text)
     if found is None:
         found = _canonical_address(text)
-        keep(_ADDRESSES, text, found, len(text))
+        keep(ADDRESSES, text, found, len(text))
     return found
 
 
@@ -130,7 +122,6 @@ def make_endpoint(address_text: str, port_text: str, truncated: bool) -> Endpoin
     return ep
 
 
-@short_lru(maxsize=8192)
 def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     """Parse a net-tools address field: IPv6 unbracketed, split at the last colon.
 

@@ -187,6 +187,12 @@ def parse_row(line: str, lineno: int, cols: Columns) -> tuple[Row, str | None] |
     return None if m is None else record(m, lineno, cols)
 
 
+#: Endpoints of the address fields that are not canonical IPv4:port, by their text, read
+#: without -W and with it; shared between records, so read-only.
+_FIELDS: dict[str, dict[str, Any]] = {}
+_WIDE_FIELDS: dict[str, dict[str, Any]] = {}
+
+
 def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | None]:
     """The record of a ``ROW`` match (see ``parse_row``)."""
     (
@@ -221,13 +227,23 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
         ep["address"] = local_ip
         ep["port"] = int(local_port)
     else:
-        row["local"] = linux_endpoint(local, wide)
+        fields = _WIDE_FIELDS if wide else _FIELDS
+        found = fields.get(local)
+        if found is None:
+            found = linux_endpoint(local, wide)
+            keep(fields, local, found, len(local))
+        row["local"] = found
     if remote_ip is not None:
         ep = row["remote"] = new_endpoint()
         ep["address"] = remote_ip
         ep["port"] = int(remote_port)
-    else:
-        row["remote"] = linux_endpoint(remote, wide)
+    else:  # listeners' `0.0.0.0:*` and `:::*`, IPv6, names
+        fields = _WIDE_FIELDS if wide else _FIELDS
+        found = fields.get(remote)
+        if found is None:
+            found = linux_endpoint(remote, wide)
+            keep(fields, remote, found, len(remote))
+        row["remote"] = found
     row["recv_q"] = int(recv_q)
     row["send_q"] = int(send_q)
     row["line"] = lineno
@@ -244,8 +260,8 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
                 simple = None
         if simple is not None:
             if state_raw is not None:
-                found = _STATES.get(state_raw, "")
-                row["state"] = _state(state_raw) if found == "" else found
+                state = _STATES.get(state_raw, "")
+                row["state"] = _state(state_raw) if state == "" else state
                 row["state_raw"] = state_raw
             if pid is not None:
                 row["pid"] = int(pid)

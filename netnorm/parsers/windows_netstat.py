@@ -26,7 +26,13 @@ from netnorm.parsers._atoms import (
 )
 from netnorm.parsers.cache import keep, short_lru
 from netnorm.parsers.dialect import Heading, Message, named, phrases, rest
-from netnorm.parsers.endpoints import bracketed, ipv4_endpoint, new_endpoint, windows_endpoint
+from netnorm.parsers.endpoints import (
+    ADDRESSES,
+    canonical_address,
+    ipv4_endpoint,
+    new_endpoint,
+    windows_endpoint,
+)
 from netnorm.parsers.row import Row, new_row
 
 if TYPE_CHECKING:
@@ -114,6 +120,11 @@ def parse_row(line: str, lineno: int) -> Row | None:
     return None if m is None else record(m, lineno, None)[0]
 
 
+#: Endpoints of the address fields that are neither IPv4 nor bracketed IPv6 with a port
+#: (``*:*``, names), by their text; shared between records, so read-only.
+_FIELDS: dict[str, dict[str, Any]] = {}
+_addresses = ADDRESSES
+
 #: The fields of a row that come from its Proto, State and PID columns, by those columns: a
 #: capture has few states and few processes.
 _HEADS: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
@@ -150,14 +161,19 @@ def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
     row = new_row()
     row.update(_HEADS.get((proto, state_raw, pid)) or _head(proto, state_raw, pid))
     # canonical IPv4:port, the commonest field by far, and bracketed IPv6 with a canonical
-    # port come split by the row token
+    # port come split by the row token; written out here, as a call per field costs more
+    # than the field
     if local_ip is not None:
         ep = row["local"] = new_endpoint()
         ep["address"] = local_ip
         ep["port"] = int(local_port)
         row["family"] = "ipv4"
     elif local_ip6 is not None:
-        row["local"] = bracketed(local_ip6, local_port6)
+        ep = row["local"] = new_endpoint()
+        ep["address"], ep["host"], ep["zone"] = _addresses.get(local_ip6) or canonical_address(
+            local_ip6
+        )
+        ep["port"] = int(local_port6)
         row["family"] = "ipv6"
     else:
         row["local"], row["family"] = _local(local)
@@ -166,9 +182,17 @@ def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
         ep["address"] = remote_ip
         ep["port"] = int(remote_port)
     elif remote_ip6 is not None:
-        row["remote"] = bracketed(remote_ip6, remote_port6)
-    else:
-        row["remote"] = windows_endpoint(remote)
+        ep = row["remote"] = new_endpoint()
+        ep["address"], ep["host"], ep["zone"] = _addresses.get(remote_ip6) or canonical_address(
+            remote_ip6
+        )
+        ep["port"] = int(remote_port6)
+    else:  # `*:*`, names: few distinct texts
+        found = _FIELDS.get(remote)
+        if found is None:
+            found = windows_endpoint(remote)
+            keep(_FIELDS, remote, found, len(remote))
+        row["remote"] = found
     row["line"] = lineno
     return row, None
 
