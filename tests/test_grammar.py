@@ -256,7 +256,7 @@ def test_windows_owner_lines(line: str, kind: str, field: str, value: Any) -> No
         "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1
     )
     assert row is not None
-    assert win.attach_owner_line(row, line) == kind
+    assert win.continuation(row, line) == kind
     assert as_dict(row)[field] == value
 
 
@@ -265,7 +265,7 @@ def test_windows_non_owner_line() -> None:
         "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712", 1
     )
     assert row is not None
-    assert win.attach_owner_line(row, "Active Connections") is None
+    assert win.continuation(row, "Active Connections") is None
 
 
 @pytest.mark.parametrize("line", [" [a]", " []", " [a] [b]", " [NVIDIA Web Helper.exe]", "  [x]"])
@@ -278,7 +278,7 @@ def test_image_shortcut_agrees_with_the_owner_line_grammar(line: str) -> None:
     m = win.WINDOWS_OWNER_LINE.re.match(line)
     assert m is not None
     image, component, _note = m.groups()
-    kind = win.attach_owner_line(row, line)
+    kind = win.continuation(row, line)
     assert kind == ("image" if image else "component" if component else "note")
     assert as_dict(row)["process"] == image
 

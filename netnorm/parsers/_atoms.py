@@ -72,11 +72,6 @@ PORT_NUMBER = atom(
 )
 
 
-#: ``IPv4:port`` as a whole field, both parts canonical: endpoints are split with this once per
-#: distinct text (the row regex takes the field whole, which keeps it fast).
-IPV4_ENDPOINT = compose("IPv4 endpoint", "(?P<address>", IPV4, "):(?P<port>", PORT_NUMBER, ")")
-
-
 def address_field(field: str, name: str) -> pp.Regex:
     """An address column taken whole, and inside it, when it is canonical ``IPv4:port`` (the
     commonest by far), its two parts (groups ``<field>_ip`` and ``<field>_port``): these need

@@ -8,14 +8,10 @@ must not fill memory with them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache, wraps
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
-P = ParamSpec("P")
-R = TypeVar("R")
 
 #: Entries a cache holds before it is emptied. Small on purpose: a capture repeats its
 #: listeners and busy peers within a few hundred rows, and a small cache stays in the CPU's
@@ -41,23 +37,3 @@ def keep(
     if len(cache) >= size:
         cache.clear()
     cache[key] = value
-
-
-def short_lru(
-    maxsize: int,
-) -> Callable[[Callable[Concatenate[str, P], R]], Callable[Concatenate[str, P], R]]:
-    """``functools.lru_cache`` for a function of a text, that computes without caching for a
-    text longer than ``CACHED_TEXT``."""
-
-    def wrap(function: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[str, P], R]:
-        cached = lru_cache(maxsize=maxsize)(function)
-
-        @wraps(function)
-        def call(text: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            if len(text) > CACHED_TEXT:
-                return function(text, *args, **kwargs)
-            return cached(text, *args, **kwargs)  # type: ignore[arg-type]
-
-        return call
-
-    return wrap

@@ -24,12 +24,11 @@ from netnorm.parsers._atoms import (
     atom,
     compose,
 )
-from netnorm.parsers.cache import keep, short_lru
+from netnorm.parsers.cache import keep
 from netnorm.parsers.dialect import Heading, Message, named, phrases, rest
 from netnorm.parsers.endpoints import (
     ADDRESSES,
     canonical_address,
-    ipv4_endpoint,
     new_endpoint,
     windows_endpoint,
 )
@@ -68,15 +67,23 @@ ROW = compose(
 )
 
 
-@short_lru(maxsize=8192)
+#: What the local fields that are neither IPv4 nor bracketed IPv6 with a port give: their
+#: endpoint (shared, so read-only) and the family they show (``None`` for ``*`` or a name).
+_LOCALS: dict[str, tuple[dict[str, Any], str | None]] = {}
+
+
 def _local(text: str) -> tuple[dict[str, Any], str | None]:
-    endpoint = windows_endpoint(text)
-    address = endpoint["address"]
-    if text.startswith("["):
-        return endpoint, "ipv6"
-    if address is None:
-        return endpoint, None
-    return endpoint, "ipv6" if ":" in address else "ipv4"
+    found = _LOCALS.get(text)
+    if found is None:
+        endpoint = windows_endpoint(text)
+        address = endpoint["address"]
+        if text.startswith("["):
+            family: str | None = "ipv6"
+        else:
+            family = None if address is None else "ipv6" if ":" in address else "ipv4"
+        found = (endpoint, family)
+        keep(_LOCALS, text, found, len(text))
+    return found
 
 
 _STATES: dict[str, tuple[str | None, str]] = {}
@@ -89,25 +96,6 @@ def _state(word: str) -> tuple[str | None, str]:
         found = (state.value if state is not None else None, word)
         keep(_STATES, word, found, len(word), size=4096)
     return found
-
-
-def protocol(token: str) -> str:
-    """The schema's protocol for the ``Proto`` column (``TCP``, ``UDPv6`` …)."""
-    return "udp" if token[0] in "Uu" else "tcp"
-
-
-def state(word: str | None) -> str | None:
-    """The canonical state of a state column, ``None`` for none (UDP)."""
-    return None if word is None else _state(word)[0]
-
-
-def endpoint(text: str) -> tuple[dict[str, Any], str | None]:
-    """The endpoint of an address field, and the family it shows (``None`` for a name or
-    ``*``)."""
-    ep = ipv4_endpoint(text)
-    if ep is not None:
-        return ep, "ipv4"
-    return _local(text)
 
 
 def parse_row(line: str, lineno: int) -> Row | None:
@@ -219,10 +207,6 @@ def continuation(row: Row, line: str) -> str | None:
         return "component"
     row["owner_note"] = note if row["owner_note"] is None else row["owner_note"] + " " + note
     return "note"
-
-
-#: The old name of ``continuation``.
-attach_owner_line = continuation
 
 
 def columns(header: str | None) -> bool | None:
