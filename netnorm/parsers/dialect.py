@@ -14,6 +14,7 @@ A dialect is one module (``linux_netstat``, ``windows_netstat`` …) with the na
 - ``columns(header)``: what a column header says the rows carry, passed to ``record``.
 - ``count(capture, records)`` and ``command(capture)``: the capture's counters, and the command
   line those counters show.
+- ``unix_record(line, lineno, capture)``: the record of a UNIX domain socket row, or ``None``.
 
 ``netnorm.parsers.registry.DIALECTS`` lists them; the reader tries them in that order.
 """
@@ -86,29 +87,14 @@ class Dialect(Protocol):
 
     def record(self, match: re.Match[str], lineno: int, columns: Any) -> tuple[Row, str | None]:
         """The record of a row match, and the text of the row that fits no column."""
-        ...
 
-    def continuation(self, row: Row, line: str) -> str | None:
-        """Attach a continuation line to ``row``; what it was, or ``None``."""
-        ...
-
-    def columns(self, header: str | None) -> Any:
-        """The optional columns a header shows (``None``: no header seen)."""
-        ...
-
-    def count(self, cap: CaptureState, rows: list[Row]) -> None:
-        """Count records into the capture's counters."""
-        ...
-
-    def command(self, cap: CaptureState) -> tuple[str, dict[str, Any]]:
-        """The command line the capture shows, and the options behind it."""
-        ...
-
+    def continuation(self, row: Row, line: str) -> str | None: ...
+    def columns(self, header: str | None) -> Any: ...
+    def count(self, cap: CaptureState, rows: list[Row]) -> None: ...
+    def command(self, cap: CaptureState) -> tuple[str, dict[str, Any]]: ...
     def unix_record(
         self, line: str, lineno: int, cap: CaptureState | None
-    ) -> dict[str, Any] | None:
-        """The record of a UNIX domain socket row, or ``None``."""
-        ...
+    ) -> dict[str, Any] | None: ...
 
 
 def named(element: pp.ParserElement, name: str, action: Any) -> pp.ParserElement:

@@ -99,16 +99,6 @@ def is_number(text: str) -> bool:
     return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
 
 
-def header_columns(line: str) -> Columns:
-    """Read the optional columns from an Internet column header line."""
-    return Columns(
-        user="Inode" in line or "I-Node" in line,
-        owner="PID/Program name" in line,
-        context="Security Context" in line,
-        timer="Timer" in line or "Temporizador" in line,
-    )
-
-
 def split_glued_state(token: str) -> tuple[str, str] | None:
     """Split net-tools 1.60's state glued to the owner (``ESTABLISHED6661/python``)."""
     for i, ch in enumerate(token):
@@ -278,7 +268,14 @@ def continuation(row: Row, line: str) -> str | None:
 
 def columns(header: str | None) -> Columns:
     """What a column header (``None``: none seen) says the rows carry."""
-    return Columns() if header is None else header_columns(header)
+    if header is None:
+        return Columns()
+    return Columns(
+        user="Inode" in header or "I-Node" in header,
+        owner="PID/Program name" in header,
+        context="Security Context" in header,
+        timer="Timer" in header or "Temporizador" in header,
+    )
 
 
 def count(cap: CaptureState, rows: list[Row]) -> None:

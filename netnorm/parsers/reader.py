@@ -153,33 +153,35 @@ class Reader:
         """
         it = iter(lines)
         for lineno, line in it:
-            if not line or line.isspace():
-                continue
-            if self.deferred is not None:
-                yield from self._resolve_deferred(line)
-            cap = self.capture
-            if (
-                cap is not None
-                and cap.section == "inet"
-                and cap.platform is not None
-                and len(line) <= MAX_LINE
-            ):
-                # the hot path: rows of the dialect this capture already has
-                stopped = yield from self._table(it, cap, dialect_of(cap.platform), lineno, line)
-                if stopped is None:
+            while line and not line.isspace():
+                if self.deferred is not None:
+                    yield from self._resolve_deferred(line)
+                cap = self.capture
+                if (
+                    cap is not None
+                    and cap.section == "inet"
+                    and cap.platform is not None
+                    and len(line) <= MAX_LINE
+                ):
+                    # the hot path: rows of the dialect this capture already has
+                    dialect = dialect_of(cap.platform)
+                    stopped = yield from self._table(it, cap, dialect, lineno, line)
+                    if stopped is None:
+                        break
+                    lineno, line = stopped
+                if len(line) > MAX_LINE:
+                    yield from self._flush()
+                    yield from self._diagnose(
+                        lineno,
+                        DiagnosticSeverity.WARNING,
+                        "line-too-long",
+                        f"line longer than {MAX_LINE} characters was skipped",
+                        line[:200],
+                    )
                     break
-                lineno, line = stopped
-            if len(line) > MAX_LINE:
-                yield from self._flush()
-                yield from self._diagnose(
-                    lineno,
-                    DiagnosticSeverity.WARNING,
-                    "line-too-long",
-                    f"line longer than {MAX_LINE} characters was skipped",
-                    line[:200],
-                )
-                continue
-            yield from self._slow_line(line, lineno)
+                # a row that starts a table goes round again, into the table loop
+                if not (yield from self._slow_line(line, lineno)):
+                    break
         if finish:
             yield from self.finish()
 
@@ -297,7 +299,9 @@ class Reader:
             line,
         )
 
-    def _slow_line(self, line: str, lineno: int) -> Iterator[Item]:
+    def _slow_line(self, line: str, lineno: int) -> Generator[Item, None, bool]:
+        """Read a line outside a table; True when it is a row that starts one (the caller
+        reads it in the table loop)."""
         cap = self.capture
         stripped = line.strip()
 
@@ -308,7 +312,7 @@ class Reader:
                 cap.last_line = lineno
                 cap.continued.add(kind)
                 self._mark(lineno)
-                return
+                return False
         yield from self._flush()
 
         # a multi-line netstat warning continues
@@ -319,26 +323,15 @@ class Reader:
             if cap is not None:
                 cap.last_line = lineno
             self._mark(lineno)
-            return
+            return False
 
-        # rows of a dialect not seen yet in this capture
+        # a row of a dialect not seen yet in this capture: it starts a table
         for dialect in self.dialects:
-            m = dialect.ROW.re.match(line)
-            if m is None:
-                continue
-            yield from self._row_capture(dialect.PLATFORM, lineno)
-            cap = self.capture
-            assert cap is not None
-            cap.section = "inet"
-            row, leftover = dialect.record(m, lineno, cap.columns[dialect.NAME])
-            dialect.count(cap, [row])
-            if dialect.MULTILINE:
-                self.pending, self.pending_dialect = row, dialect
-            else:
-                yield CONNECTION, [row], cap
-            if leftover is not None:
-                yield from self._leftover(leftover, line, lineno)
-            return
+            if dialect.ROW.re.match(line) is not None:
+                yield from self._row_capture(dialect.PLATFORM, lineno)
+                assert self.capture is not None
+                self.capture.section = "inet"
+                return True
 
         # UNIX domain sockets
         for dialect in self.dialects:
@@ -354,7 +347,7 @@ class Reader:
             cap.unix_rows += 1
             cap.last_line = lineno
             yield Event.UNIX, unix, cap
-            return
+            return False
 
         event = structure(stripped)
         if isinstance(event, Heading) and event.section == "inet":
@@ -367,7 +360,7 @@ class Reader:
                 cap.expect_header = True
                 cap.last_line = lineno
                 self._mark(lineno)
-                return
+                return False
             event = None  # a heading of a dialect not read: perhaps a header, else unrecognised
         elif isinstance(event, Heading):
             if cap is None or cap.section == "unix":
@@ -380,7 +373,7 @@ class Reader:
             cap.expect_header = True
             cap.last_line = lineno
             self._mark(lineno)
-            return
+            return False
         elif isinstance(event, Skipped):
             yield from self._current(lineno)
             cap = self.capture
@@ -394,11 +387,11 @@ class Reader:
                 "section without IP sockets skipped",
                 stripped,
             )
-            return
+            return False
         if cap is not None and cap.section == "other":
             cap.last_line = lineno
             self._mark(lineno)
-            return  # inside a skipped section: its header and rows
+            return False  # inside a skipped section: its header and rows
 
         # the tool's own messages
         if isinstance(event, Message):
@@ -415,7 +408,7 @@ class Reader:
                 cap.last_line = lineno
             severity = DiagnosticSeverity.ERROR if event.error else DiagnosticSeverity.NOTICE
             yield from self._diagnose(lineno, severity, event.code, event.message, stripped)
-            return
+            return False
 
         # column headers
         expected = cap is not None and cap.expect_header
@@ -451,10 +444,11 @@ class Reader:
             else:
                 cap.columns = {d.NAME: d.columns(line) for d in DIALECTS}
             self._mark(lineno)
-            return
+            return False
 
         # decided by the next line: a title in an unknown language comes before its header
         self.deferred = (lineno, line)
+        return False
 
     def _resolve_deferred(self, next_line: str | None) -> Iterator[Item]:
         """Report the held-back line: a title if a column header follows, else unrecognised."""
