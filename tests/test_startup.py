@@ -45,7 +45,7 @@ def _imported(*args: str, cwd: str) -> set[str]:
         (("parse", "-f", "csv", WINDOWS), {"pydantic", "rich"}),
         (("parse", "-f", "json", WINDOWS), {"pydantic", "rich"}),
         (("analyze", "-f", "json", SERVER), {"pydantic", "rich", "multiprocessing"}),
-        (("flags", "netstat -npt"), {"pydantic", "rich", "pyparsing", "msgspec"}),
+        (("flags", "netstat -npt"), {"pydantic", "rich", "pyparsing", "orjson"}),
     ],
     ids=["parse-jsonl", "parse-csv", "parse-json", "analyze-json", "flags"],
 )

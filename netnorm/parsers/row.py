@@ -1,7 +1,7 @@
 """Connection records as the parsers produce them: one dict per row, built once.
 
 The keys are the fields of ``Connection`` in model order (``tests/test_schema.py`` checks this),
-so a record is serialised as it is: msgspec for JSON and JSONL, the csv module for CSV, and
+so a record is serialised as it is: orjson for JSON and JSONL, the csv module for CSV, and
 ``Connection.model_validate`` for the library API. Endpoint dicts inside a record may be shared
 between records and must be treated as read-only.
 """
