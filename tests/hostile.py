@@ -61,8 +61,9 @@ def jsonl_output(items: Iterable[Item], *, captures: bool = False) -> tuple[str,
 
 
 def model_problem(data: bytes) -> str | None:
-    """Check the records of an input against the grammar and the model: each row line passes
-    its dialect's ``ROW.parse_string`` with the groups the hot path read, and each record
+    """Check the records of an input against the grammar and the model: each row line starts
+    with one of its dialect's ``ROW_STARTS`` and passes its ``ROW.parse_string`` with the
+    groups the hot path read, and each record
     validates as a ``Connection`` whose JSON is the record's. The first problem, or ``None``."""
     import json
 
@@ -79,9 +80,12 @@ def model_problem(data: bytes) -> str | None:
             if kind != Event.CONNECTION:
                 continue
             assert cap is not None
-            row_token = dialect_of(cap.platform).ROW
+            dialect = dialect_of(cap.platform)
+            row_token = dialect.ROW
             for row in payload:
                 line = text[row["line"]]
+                if not line.strip().startswith(dialect.ROW_STARTS):
+                    return f"line {row['line']}: a row that ROW_STARTS does not announce"
                 fast = row_token.re.match(line)
                 parsed = row_token.parse_string(line, parse_all=True)[0]
                 if fast is None or parsed.groups() != fast.groups():

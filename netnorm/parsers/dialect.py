@@ -6,7 +6,7 @@ A dialect is one module (``linux_netstat``, ``windows_netstat`` …) with the na
   headers. It is run with ``parse_string(line, parse_all=True)`` on the stripped line, and its
   parse actions return one of the events below.
 - ``ROW``: one ``pp.Regex`` token (``as_match=True``) for a connection row. The reader calls its
-  compiled regex on the hot path.
+  compiled regex on the hot path. ``ROW_STARTS``: the words a row starts with.
 - ``record(match, lineno, columns)``: the row match as a record (``netnorm.parsers.row.Row``),
   with the text that fits no column, if any.
 - ``continuation(record, line)``: for rows that go on over several lines (Windows ``-b`` owner
@@ -82,6 +82,9 @@ class Dialect(Protocol):
     PLATFORM: Platform
     STRUCTURE: pp.ParserElement
     ROW: pp.Regex
+    #: What a row starts with, blanks aside: a line that does not is never tried with ``ROW``
+    #: outside a table (and a dialect not in the input never compiles its regex).
+    ROW_STARTS: tuple[str, ...]
     #: Rows may go on over continuation lines (see ``continuation``).
     MULTILINE: bool
 
@@ -125,9 +128,15 @@ def phrases(texts: Any, name: str, source: str, *, whole: bool = False) -> pp.Pa
     PHRASES[name] = f"one of {len(ordered)} phrases: {source}" + (
         ", the whole line" if whole else ""
     )
-    return element.set_name(name)("text")
+    named_copy = element.set_name(name)("text")
+    named_copy.mayReturnEmpty = False  # said here: asked, pyparsing would compile the regex
+    return named_copy
 
 
 def rest(pattern: str, name: str) -> pp.ParserElement:
-    """What follows a phrase on its line, blanks included."""
-    return pp.Regex(pattern).leave_whitespace().set_name(name)
+    """What follows a phrase on its line, blanks included (it may be nothing)."""
+    element = pp.Regex(pattern)
+    # said here: asked, pyparsing would compile the regex when the grammar is built, and
+    # every process would pay for all of them before reading its first line
+    element.mayReturnEmpty = True
+    return element.leave_whitespace().set_name(name)

@@ -327,7 +327,7 @@ class Reader:
 
         # a row of a dialect not seen yet in this capture: it starts a table
         for dialect in self.dialects:
-            if dialect.ROW.re.match(line) is not None:
+            if stripped.startswith(dialect.ROW_STARTS) and dialect.ROW.re.match(line) is not None:
                 yield from self._row_capture(dialect.PLATFORM, lineno)
                 assert self.capture is not None
                 self.capture.section = "inet"

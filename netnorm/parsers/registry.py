@@ -36,6 +36,11 @@ def looks_like_header(text: str) -> bool:
     return tokens[-1] == "PID" or "PID/Program name" in text or "Recv-Q" in text or "RefCnt" in text
 
 
+def _non_empty(element: pp.Regex) -> pp.Regex:
+    element.mayReturnEmpty = False  # see dialect.rest
+    return element
+
+
 #: A column header that starts with a word the vocabulary knows (``Proto``, ``Protocolo`` …).
 KNOWN_HEADER = named(
     phrases(HEADER_WORDS, "header word", "HEADER_WORDS") + rest(r"(?:\s.*)?$", "column titles"),
@@ -44,15 +49,17 @@ KNOWN_HEADER = named(
 )
 #: A column header in a language no table knows, told by its shape.
 SHAPED_HEADER = named(
-    pp.Regex(r".+")
+    _non_empty(pp.Regex(r".+"))
     .set_name("line shaped like a header")
     .add_condition(lambda s, _loc, _tokens: looks_like_header(s)),
     "column header by shape",
     lambda: Header(False),
 )
 
-#: Every structural line of every dialect, then the column headers they share.
-STRUCTURE = pp.MatchFirst([*(d.STRUCTURE for d in DIALECTS), KNOWN_HEADER, SHAPED_HEADER])
+#: The column headers all dialects share (the commonest structural line, so tried first: no
+#: other structural line starts with a header word), every dialect's structural lines, and
+#: last a header told by its shape.
+STRUCTURE = pp.MatchFirst([KNOWN_HEADER, *(d.STRUCTURE for d in DIALECTS), SHAPED_HEADER])
 STRUCTURE.set_name("structure")
 
 
