@@ -288,8 +288,10 @@ def run_alternating(measurements: Sequence[Measurement], repeat: int) -> None:
             measurement.run_once()
 
 
-def check_output(measurement: Measurement, accept: Callable[[bytes], str | None]) -> None:
-    """Run the command once more with stdout kept; ``accept`` returns a complaint or None."""
+def check_output(measurement: Measurement, accept: Callable[[IO[bytes]], str | None]) -> None:
+    """Run the command once more with stdout kept in a file; ``accept`` reads it and returns a
+    complaint or None. It must not hold a large output in memory: a child forked later starts
+    with this process's peak RSS as its own, which would spoil every RSS figure after it."""
     if not measurement.ok:
         return
     with tempfile.TemporaryFile() as out:
@@ -298,7 +300,7 @@ def check_output(measurement: Measurement, accept: Callable[[bytes], str | None]
             measurement.fail(_describe_failure(measurement.command, run))
             return
         out.seek(0)
-        complaint = accept(out.read())
+        complaint = accept(out)
     if complaint:
         print(f"  ! warning: {measurement.label}: {complaint}")
 
@@ -421,8 +423,8 @@ def benchmark_file(
     )
     run_alternating((result.one_process, result.default, result.jc), repeat)
 
-    def count_rows(output: bytes) -> str | None:
-        result.output_rows = sum(1 for line in output.splitlines() if line.strip())
+    def count_rows(output: IO[bytes]) -> str | None:
+        result.output_rows = sum(1 for line in output if line.strip())
         if result.output_rows != rows:
             return f"wrote {result.output_rows} rows for {spec.name}, expected {rows}"
         return None
@@ -512,9 +514,9 @@ def benchmark_latency(
     )
     run_alternating((result.parse, result.analyze, result.jc), repeat)
 
-    def is_json(output: bytes) -> str | None:
+    def is_json(output: IO[bytes]) -> str | None:
         try:
-            json.loads(output)
+            json.load(output)
         except ValueError as exc:
             return f"the output is not JSON ({exc})"
         return None

@@ -458,7 +458,9 @@ def analyze(
             from netnorm.render.report_json import write_report_tail
 
             out.write("\n  ],\n")
-            write_report_tail(out, store.blocks(), summary, fleet, background=workers > 1)
+            # the fleet sections of one file are small: no process of their own
+            background = workers > 1 and len(files) > 1
+            write_report_tail(out, store.blocks(), summary, fleet, background=background)
         elif chosen is not ReportFormat.jsonl:
             several = summary["captures"] > 1
             report = {
