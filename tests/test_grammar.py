@@ -335,3 +335,20 @@ def test_the_grammar_in_the_docs_is_the_code() -> None:
 
     doc = (TESTS.parent / "docs" / "formats.md").read_text(encoding="utf-8")
     assert doc == in_document(doc), "run: python -m netnorm.parsers.bnf --update docs/formats.md"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "tcp        0      0 10.0.0.5:22\t10.0.0.9:51234         ESTABLISHED 1201/sshd: alice\t",
+        "  TCP    10.0.0.5:445\t\t10.0.0.9:50112        ESTABLISHED     4",
+    ],
+    ids=["linux", "windows"],
+)
+def test_parse_string_keeps_tabs(line: str) -> None:
+    """parse_string expands tabs unless told not to; the row tokens read the line as the hot
+    path does (found by benchmarks/fuzz.py)."""
+    token = (lx if line.startswith("tcp") else win).ROW
+    fast = token.re.match(line)
+    assert fast is not None
+    assert token.parse_string(line, parse_all=True)[0].groups() == fast.groups()

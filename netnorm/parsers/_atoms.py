@@ -38,9 +38,11 @@ def compose(name: str, *parts: pp.Regex | str) -> pp.Regex:
     pattern = "".join(str(p.pattern) if isinstance(p, pp.Regex) else p for p in parts)
     element = pp.Regex(pattern, as_match=True)
     element.set_name(name)
-    # a row is matched from its first character, as the hot path does: leading blanks are
-    # part of some layouts (Windows indents its rows)
+    # a row is matched from its first character and with its tabs, as the hot path matches
+    # it: leading blanks are part of some layouts (Windows indents its rows), and parse_string
+    # would otherwise expand tabs into spaces first
     element.leave_whitespace()
+    element.parse_with_tabs()
     PARTS[name] = parts
     return element
 

@@ -61,6 +61,7 @@ SHAPED_HEADER = named(
 #: last a header told by its shape.
 STRUCTURE = pp.MatchFirst([KNOWN_HEADER, *(d.STRUCTURE for d in DIALECTS), SHAPED_HEADER])
 STRUCTURE.set_name("structure")
+STRUCTURE.parse_with_tabs()  # the line as printed: tabs are not turned into spaces
 
 
 def structure(stripped: str) -> Structure | None:
