@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 NAME = "linux-netstat"
 PLATFORM = Platform.LINUX
 MULTILINE = False
-ROW_STARTS = ("tcp", "udp", "raw", "sctp")
+ROW_STARTS: tuple[str, ...] = ("tcp", "udp", "raw", "sctp")
 
 #: One Internet row, matched as a single token.
 ROW = compose(

@@ -14,7 +14,8 @@ from netnorm.model.vocabulary import HEADER_WORDS
 from netnorm.parsers import linux_netstat, windows_netstat
 from netnorm.parsers.dialect import Dialect, Header, Structure, named, phrases, rest
 
-DIALECTS: tuple[Dialect, ...] = cast(tuple[Dialect, ...], (linux_netstat, windows_netstat))
+#: mypy --strict checks that each module has every name of ``Dialect``, with its types.
+DIALECTS: tuple[Dialect, ...] = (linux_netstat, windows_netstat)
 
 _BY_PLATFORM = {d.PLATFORM: d for d in reversed(DIALECTS)}
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 NAME = "windows-netstat"
 PLATFORM = Platform.WINDOWS
 MULTILINE = True
-ROW_STARTS = ("TCP", "UDP")
+ROW_STARTS: tuple[str, ...] = ("TCP", "UDP")
 
 #: The state: words that are not all digits (an unknown language's phrase is kept whole), the
 #: first one not starting with a digit. Each word is matched in exactly one way, so a hostile
