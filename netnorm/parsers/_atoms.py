@@ -74,41 +74,35 @@ PORT_NUMBER = atom(
 )
 
 
-def address_field(field: str, name: str) -> pp.Regex:
+def address_field(field: str, name: str, *, bracketed: bool = False) -> pp.Regex:
     """An address column taken whole, and inside it, when it is canonical ``IPv4:port`` (the
     commonest by far), its two parts (groups ``<field>_ip`` and ``<field>_port``): these need
-    no further look; the other forms go to the endpoint parsers."""
+    no further look; the other forms go to the endpoint parsers.
+
+    With ``bracketed``, a bracketed IPv6 address with a canonical port, the other form Windows
+    prints, is split too (groups ``<field>_ip6`` and ``<field>_port6``).
+    """
+    ipv6 = (
+        (rf"|\[(?P<{field}_ip6>[^\]\s]*)\]:(?P<{field}_port6>", PORT_NUMBER, r")(?=[ \t]|$)")
+        if bracketed
+        else ()
+    )
     return compose(
         name,
         f"(?P<{field}>(?P<{field}_ip>",
         IPV4,
         f"):(?P<{field}_port>",
         PORT_NUMBER,
-        rf")(?=[ \t]|$)|[^\s]{PLUS})",
+        r")(?=[ \t]|$)",
+        *ipv6,
+        rf"|[^\s]{PLUS})",
     )
 
 
 LOCAL = address_field("local", "local address")
 REMOTE = address_field("remote", "foreign address")
-
-
-def windows_address_field(field: str, name: str) -> pp.Regex:
-    """``address_field`` that also splits a bracketed IPv6 address with a canonical port
-    (groups ``<field>_ip6`` and ``<field>_port6``), the other form Windows prints."""
-    return compose(
-        name,
-        f"(?P<{field}>(?P<{field}_ip>",
-        IPV4,
-        f"):(?P<{field}_port>",
-        PORT_NUMBER,
-        rf")(?=[ \t]|$)|\[(?P<{field}_ip6>[^\]\s]*)\]:(?P<{field}_port6>",
-        PORT_NUMBER,
-        rf")(?=[ \t]|$)|[^\s]{PLUS})",
-    )
-
-
-WINDOWS_LOCAL = windows_address_field("local", "Windows local address")
-WINDOWS_REMOTE = windows_address_field("remote", "Windows foreign address")
+WINDOWS_LOCAL = address_field("local", "Windows local address", bracketed=True)
+WINDOWS_REMOTE = address_field("remote", "Windows foreign address", bracketed=True)
 
 #: What follows the addresses of a net-tools row. Its common shape, a plain state word and/or
 #: an owner with no -e, -o or -Z columns, is split here (``simple`` matches empty when it
