@@ -16,7 +16,6 @@ from typing import Any, BinaryIO
 from netnorm.decode import Decoded, open_lines
 from netnorm.errors import FormatError, InputError
 from netnorm.model.enums import Platform
-from netnorm.parsers.capture import CaptureState
 from netnorm.parsers.reader import Event, Item, Reader
 from netnorm.parsers.row import Row, as_dict
 
@@ -133,16 +132,6 @@ def iter_items(
     return decoded, items()
 
 
-def capture_dict(
-    cap: CaptureState,
-    decoded: Decoded,
-    connections: list[Row],
-    unix_sockets: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """Build the JSON-ready dict of one capture (``CaptureState.as_dict``)."""
-    return cap.as_dict(decoded, connections, unix_sockets)
-
-
 def feed(
     decoded: Decoded,
     items: Iterator[Item],
@@ -184,7 +173,7 @@ def iter_capture_dicts(
         elif kind == Event.UNIX:
             unix.append(payload)
         elif kind == Event.CAPTURE:
-            yield capture_dict(payload, decoded, conns, unix)
+            yield payload.as_dict(decoded, conns, unix)
             conns, unix = [], []
 
 

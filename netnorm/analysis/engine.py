@@ -82,7 +82,7 @@ def analyze_capture(
 
 
 def analyze_dicts(captures: Iterable[dict[str, Any]], config: Settings) -> dict[str, Any]:
-    """Analyse capture dicts (as ``netnorm.api.capture_dict`` builds them) into a report dict."""
+    """Analyse capture dicts (as ``CaptureState.as_dict`` builds them) into a report dict."""
     classifier = Classifier(config.internal)
     fleet = Fleet()
     done = []

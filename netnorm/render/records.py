@@ -296,10 +296,7 @@ def copy_utf8(source: IO[bytes], offset: int, size: int, out: IO[str]) -> None:
     When ``out`` writes UTF-8 to a file, the bytes go to it as they are, inside the kernel
     where it can (``os.sendfile``); else they are decoded and written as text.
     """
-    encoding = (getattr(out, "encoding", "") or "").lower().replace("_", "-")
-    binary: IO[bytes] | None = getattr(out, "buffer", None)
-    if encoding not in ("utf-8", "utf8"):
-        binary = None
+    binary = binary_of(out)
     out.flush()
     if binary is not None and _send_range(source, offset, size, binary):
         return
