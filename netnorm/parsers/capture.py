@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from netnorm.model.enums import Listeners, Platform
@@ -11,6 +12,8 @@ from netnorm.parsers.row import Row, as_dict
 
 if TYPE_CHECKING:
     from netnorm.decode import Decoded
+
+_PROTOCOL, _PID = itemgetter("protocol"), itemgetter("pid")
 
 
 @dataclass
@@ -48,13 +51,43 @@ class CaptureState:
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     dropped_diagnostics: int = 0
 
+    @property
+    def numeric(self) -> bool | None:
+        """The rows show numbers, not names (``-n``); ``None`` before any row."""
+        return None if self.rows == 0 else not self.names_seen
+
+    def tally(self, rows: list[Row], listening: int) -> None:
+        """Count a batch of records, ``listening`` of them listening sockets by the rule of
+        their dialect."""
+        self.rows += len(rows)
+        self.last_line = max(self.last_line, rows[-1]["line"])
+        self.listen_rows += listening
+        self.other_rows += len(rows) - listening
+        self.protocols.update(map(_PROTOCOL, rows))
+        if not self.owners_seen:
+            self.owners_seen = any(pid is not None for pid in map(_PID, rows))
+
     def options(self) -> dict[str, Any]:
-        """The options of ``CaptureOptions``, inferred from what was seen."""
+        """The options of ``CaptureOptions``, inferred from what was seen: what every dialect
+        shows the same way here, the rest from ``Dialect.command``."""
         from netnorm.parsers.registry import dialect_of
 
-        command, options = dialect_of(self.platform).command(self)
-        options["command"] = command
-        return options
+        command, shown = dialect_of(self.platform).command(self)
+        listeners = shown["listeners"]
+        return {
+            "numeric": self.numeric,
+            "listeners": listeners.value if listeners is not None else None,
+            "pid": shown["pid"],
+            "program": shown["program"],
+            "components": "component" in self.continued,
+            "extended": shown.get("extended", False),
+            "timers": shown.get("timers", False),
+            "security_context": shown.get("security_context", False),
+            "wide": shown.get("wide"),
+            "bound": self.bound_seen,
+            "protocols": sorted(self.protocols),
+            "command": command,
+        }
 
     def as_dict(
         self, decoded: Decoded, connections: list[Row], unix_sockets: list[dict[str, Any]]

@@ -280,29 +280,20 @@ def columns(header: str | None) -> Columns:
 
 
 def count(cap: CaptureState, rows: list[Row]) -> None:
-    """Count records into the capture's counters (see ``command``)."""
-    cap.rows += len(rows)
-    cap.last_line = max(cap.last_line, rows[-1]["line"])
+    """Count records into the capture's counters (see ``command``): a socket with no state
+    and no remote port listens (UDP), and a name shows only in a field net-tools did not cut."""
     listening = 0
-    protocols = set()
-    owned = cap.owners_seen
     names = cap.names_seen
     for row in rows:
-        protocols.add(row["protocol"])
         state = row["state"]
         if state == "LISTEN" or (state is None and row["remote"]["port"] is None):
             listening += 1
-        if not owned and row["pid"] is not None:
-            owned = True
         if not names:
             local, remote = row["local"], row["remote"]
             if local["host"] or local["service"] or remote["host"] or remote["service"]:
                 names = shows_name(local) or shows_name(remote)
-    cap.protocols |= protocols
-    cap.listen_rows += listening
-    cap.other_rows += len(rows) - listening
-    cap.owners_seen = owned
     cap.names_seen = names
+    cap.tally(rows, listening)
 
 
 def shows_name(endpoint: dict[str, Any]) -> bool:
@@ -314,9 +305,9 @@ _PROTOCOL_LETTERS = {"tcp": "t", "udp": "u", "raw": "w", "udplite": "U", "sctp":
 
 
 def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
-    """The ``netstat`` command line the capture shows, and the options behind it."""
+    """The ``netstat`` command line the capture shows, and the options behind it that are
+    net-tools' own (``CaptureState.options`` adds the rest)."""
     cols: Columns = cap.columns[NAME]
-    numeric = None if cap.rows == 0 else not cap.names_seen
     listeners = cap.listeners
     if listeners is None and cap.rows:
         if cap.listen_rows and cap.other_rows:
@@ -329,7 +320,7 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
     protocols = sorted(cap.protocols)
     letters = {Listeners.ALL: "a", Listeners.ONLY: "l"}.get(listeners, "") if listeners else ""
     letters += "e" if cols.user else ""
-    letters += "n" if numeric else ""
+    letters += "n" if cap.numeric else ""
     letters += "o" if cols.timer else ""
     letters += "p" if pid else ""
     if not ({"tcp", "udp"} <= set(protocols)):
@@ -338,20 +329,16 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
         letters += "x"
     letters += "W" if cols.wide else ""
     letters += "Z" if cols.context else ""
-    options = {
-        "numeric": numeric,
-        "listeners": listeners.value if listeners is not None else None,
+    shown = {
+        "listeners": listeners,
         "pid": pid,
         "program": program,
-        "components": "component" in cap.continued,
         "extended": bool(cols.user),
         "timers": bool(cols.timer),
         "security_context": bool(cols.context),
         "wide": True if cols.wide else None,
-        "bound": cap.bound_seen,
-        "protocols": protocols,
     }
-    return ("netstat -" + letters if letters else "netstat"), options
+    return ("netstat -" + letters if letters else "netstat"), shown
 
 
 # -- structure ------------------------------------------------------------------------------

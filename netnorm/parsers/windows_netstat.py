@@ -68,13 +68,14 @@ ROW = compose(
 )
 
 
-#: What the local fields that are neither IPv4 nor bracketed IPv6 with a port give: their
-#: endpoint (shared, so read-only) and the family they show (``None`` for ``*`` or a name).
-_LOCALS: dict[str, tuple[dict[str, Any], str | None]] = {}
+#: What the address fields that are neither IPv4 nor bracketed IPv6 with a port (``*:*``,
+#: names) give, by their text: their endpoint (shared between records, so read-only) and the
+#: family they show (``None`` for ``*`` or a name).
+_FIELDS: dict[str, tuple[dict[str, Any], str | None]] = {}
 
 
-def _local(text: str) -> tuple[dict[str, Any], str | None]:
-    found = _LOCALS.get(text)
+def _field(text: str) -> tuple[dict[str, Any], str | None]:
+    found = _FIELDS.get(text)
     if found is None:
         endpoint = windows_endpoint(text)
         address = endpoint["address"]
@@ -83,7 +84,7 @@ def _local(text: str) -> tuple[dict[str, Any], str | None]:
         else:
             family = None if address is None else "ipv6" if ":" in address else "ipv4"
         found = (endpoint, family)
-        keep(_LOCALS, text, found, len(text))
+        keep(_FIELDS, text, found, len(text))
     return found
 
 
@@ -109,9 +110,6 @@ def parse_row(line: str, lineno: int) -> Row | None:
     return None if m is None else record(m, lineno, None)[0]
 
 
-#: Endpoints of the address fields that are neither IPv4 nor bracketed IPv6 with a port
-#: (``*:*``, names), by their text; shared between records, so read-only.
-_FIELDS: dict[str, dict[str, Any]] = {}
 _addresses = ADDRESSES
 
 #: The fields of a row that come from its Proto, State and PID columns, by those columns: a
@@ -165,7 +163,7 @@ def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
         ep["port"] = int(local_port6)
         row["family"] = "ipv6"
     else:
-        row["local"], row["family"] = _local(local)
+        row["local"], row["family"] = _field(local)
     if remote_ip is not None:
         ep = row["remote"] = new_endpoint()
         ep["address"] = remote_ip
@@ -177,11 +175,7 @@ def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
         )
         ep["port"] = int(remote_port6)
     else:  # `*:*`, names: few distinct texts
-        found = _FIELDS.get(remote)
-        if found is None:
-            found = windows_endpoint(remote)
-            keep(_FIELDS, remote, found, len(remote))
-        row["remote"] = found
+        row["remote"] = (_FIELDS.get(remote) or _field(remote))[0]
     row["line"] = lineno
     return row, None
 
@@ -216,60 +210,41 @@ def columns(header: str | None) -> bool | None:
 
 
 def count(cap: CaptureState, rows: list[Row]) -> None:
-    """Count records into the capture's counters (see ``command``)."""
-    cap.rows += len(rows)
-    cap.last_line = max(cap.last_line, rows[-1]["line"])
+    """Count records into the capture's counters (see ``command``): UDP and BOUND sockets
+    listen too, and Windows never cuts a field."""
     listening = 0
-    protocols = set()
-    owned = cap.owners_seen
     names = cap.names_seen
     for row in rows:
-        protocol, state = row["protocol"], row["state"]
-        protocols.add(protocol)
-        if state == "LISTEN" or state == "BOUND" or protocol == "udp":
+        state = row["state"]
+        if state == "LISTEN" or state == "BOUND" or row["protocol"] == "udp":
             listening += 1
             if state == "BOUND":
                 cap.bound_seen = True
-        if not owned and row["pid"] is not None:
-            owned = True
         if not names:
             local, remote = row["local"], row["remote"]
-            # Windows never cuts a field
             names = bool(local["host"] or local["service"] or remote["host"] or remote["service"])
-    cap.protocols |= protocols
-    cap.listen_rows += listening
-    cap.other_rows += len(rows) - listening
-    cap.owners_seen = owned
     cap.names_seen = names
+    cap.tally(rows, listening)
 
 
 def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
-    """The ``netstat.exe`` command line the capture shows, and the options behind it."""
-    numeric = None if cap.rows == 0 else not cap.names_seen
+    """The ``netstat.exe`` command line the capture shows, and the options behind it that are
+    Windows' own (``CaptureState.options`` adds the rest)."""
     listeners = cap.listeners
     if listeners is None and cap.rows:
         listeners = Listeners.ALL if cap.listen_rows else Listeners.NONE
     pid = bool(cap.columns[NAME] or cap.owners_seen)
     program = "image" in cap.continued
     letters = "a" if listeners == Listeners.ALL else ""
-    letters += "n" if numeric else ""
+    letters += "n" if cap.numeric else ""
     letters += "o" if pid else ""
     letters += "b" if program or "note" in cap.continued or cap.elevation_error else ""
     letters += "q" if cap.bound_seen else ""
-    options = {
-        "numeric": numeric,
-        "listeners": listeners.value if listeners is not None else None,
+    return ("netstat -" + letters if letters else "netstat"), {
+        "listeners": listeners,
         "pid": pid,
         "program": program,
-        "components": "component" in cap.continued,
-        "extended": False,
-        "timers": False,
-        "security_context": False,
-        "wide": None,
-        "bound": cap.bound_seen,
-        "protocols": sorted(cap.protocols),
     }
-    return ("netstat -" + letters if letters else "netstat"), options
 
 
 def unix_record(line: str, lineno: int, cap: CaptureState | None) -> None:
