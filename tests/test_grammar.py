@@ -352,3 +352,27 @@ def test_parse_string_keeps_tabs(line: str) -> None:
     fast = token.re.match(line)
     assert fast is not None
     assert token.parse_string(line, parse_all=True)[0].groups() == fast.groups()
+
+
+def test_the_structure_gate_changes_no_answer() -> None:
+    """``registry.structure`` skips pyparsing for a line no element can start; on every line
+    of every sample and the jc corpus, it answers what the whole grammar answers."""
+    import pyparsing as pp
+
+    from netnorm.decode import open_lines
+    from netnorm.parsers.registry import STRUCTURE, structure
+
+    seen = 0
+    for path in _captures():
+        _, lines = open_lines(path.open("rb"), str(path))
+        for _, line in lines:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            try:
+                whole = STRUCTURE.parse_string(stripped, parse_all=True)[0]
+            except pp.ParseException:
+                whole = None
+            assert structure(stripped) == whole, stripped
+            seen += whole is not None
+    assert seen > 100

@@ -109,6 +109,9 @@ def named(element: pp.ParserElement, name: str, action: Any) -> pp.ParserElement
 
 #: What each phrase token stands for, by its name (for the BNF in the docs).
 PHRASES: dict[str, str] = {}
+#: Every phrase of every phrase token: each structural element but the header told by its
+#: shape starts with one (see ``registry.structure``).
+PHRASE_TEXTS: set[str] = set()
 
 
 def phrases(texts: Any, name: str, source: str, *, whole: bool = False) -> pp.ParserElement:
@@ -122,6 +125,7 @@ def phrases(texts: Any, name: str, source: str, *, whole: bool = False) -> pp.Pa
         whole: the phrase must end the line.
     """
     ordered = sorted(set(texts), key=len, reverse=True)
+    PHRASE_TEXTS.update(ordered)
     element = pp.Regex(
         "(?:" + "|".join(re.escape(t) for t in ordered) + ")" + ("$" if whole else "")
     )

@@ -12,7 +12,15 @@ import pyparsing as pp
 from netnorm.model.enums import Platform
 from netnorm.model.vocabulary import HEADER_WORDS
 from netnorm.parsers import linux_netstat, windows_netstat
-from netnorm.parsers.dialect import Dialect, Header, Structure, named, phrases, rest
+from netnorm.parsers.dialect import (
+    PHRASE_TEXTS,
+    Dialect,
+    Header,
+    Structure,
+    named,
+    phrases,
+    rest,
+)
 
 #: mypy --strict checks that each module has every name of ``Dialect``, with its types.
 DIALECTS: tuple[Dialect, ...] = (linux_netstat, windows_netstat)
@@ -65,8 +73,14 @@ STRUCTURE.set_name("structure")
 STRUCTURE.parse_with_tabs()  # the line as printed: tabs are not turned into spaces
 
 
+#: What a structural line can start with (read after the grammar is built).
+_STARTS = tuple(PHRASE_TEXTS)
+
+
 def structure(stripped: str) -> Structure | None:
     """The structural event of a stripped line, or ``None`` when it is not one."""
+    if not stripped.startswith(_STARTS) and not looks_like_header(stripped):
+        return None  # no element can match it: spare pyparsing the attempt (junk, prompts)
     try:
         result: Any = STRUCTURE.parse_string(stripped, parse_all=True)
     except pp.ParseException:
