@@ -305,14 +305,8 @@ class Reader:
         cap = self.capture
         stripped = line.strip()
 
-        # continuation lines belong to the pending record
-        if self.pending is not None and self.pending_dialect is not None and cap is not None:
-            kind = self.pending_dialect.continuation(self.pending, line)
-            if kind is not None:
-                cap.last_line = lineno
-                cap.continued.add(kind)
-                self._mark(lineno)
-                return False
+        # a record is pending only while its table is read, and the table loop has already
+        # found that this line does not continue it
         yield from self._flush()
 
         # a multi-line netstat warning continues
