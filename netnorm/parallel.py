@@ -26,7 +26,7 @@ from netnorm.decode import SAMPLE_SIZE, Decoded, detect_encoding, range_lines
 from netnorm.model.enums import Platform
 from netnorm.parsers.capture import CaptureState
 from netnorm.parsers.reader import MAX_DIAGNOSTICS, Event, Item, Reader
-from netnorm.parsers.registry import DIALECTS, dialect_of
+from netnorm.parsers.registry import BY_NAME, DIALECTS
 from netnorm.render.records import Spool, jsonl_lines, jsonl_prefix
 
 #: The kind of the items that carry a worker's JSONL lines: a ``netnorm.render.records.Spool``.
@@ -70,13 +70,22 @@ class Seed:
     """The guessed state at a cut: what the first table of the file said about its rows."""
 
     platform: Platform
+    dialect: str
     columns: dict[str, Any]
     locale: str | None
 
     def reader(self, source: str, platform: Platform | None, host: str | None, line: int) -> Reader:
         """A reader in the middle of such a table, in capture 0."""
         reader = Reader(source, platform, host)
-        cap = CaptureState(source, 0, line, platform=self.platform, host=host, locale=self.locale)
+        cap = CaptureState(
+            source,
+            0,
+            line,
+            platform=self.platform,
+            dialect=self.dialect,
+            host=host,
+            locale=self.locale,
+        )
         cap.columns = _columns_copy(self.columns)
         cap.rows = 1
         reader.capture = cap
@@ -89,8 +98,13 @@ def guess(head: bytes, encoding: str, platform: Platform | None) -> Seed | None:
     reader = Reader("", platform)
     seed = None
     for kind, _payload, cap in reader.read(enumerate(text.splitlines(), 1)):
-        if kind == Event.CONNECTION and cap is not None and cap.platform is not None:
-            seed = Seed(cap.platform, _columns_copy(cap.columns), cap.locale)
+        if (
+            kind == Event.CONNECTION
+            and cap is not None
+            and cap.platform is not None
+            and cap.dialect is not None
+        ):
+            seed = Seed(cap.platform, cap.dialect, _columns_copy(cap.columns), cap.locale)
     return seed
 
 
@@ -99,16 +113,16 @@ def _columns_copy(columns: dict[str, Any]) -> dict[str, Any]:
     return {name: copy.copy(value) for name, value in columns.items()}
 
 
-def _is_row_text(text: str, platform: Platform) -> bool:
-    return dialect_of(platform).ROW.re.match(text) is not None
+def _is_row_text(text: str, dialect: str) -> bool:
+    return BY_NAME[dialect].ROW.re.match(text) is not None
 
 
-def _is_row(line: bytes, encoding: str, platform: Platform) -> bool:
-    return _is_row_text(line.rstrip(b"\r").decode(encoding, errors="replace"), platform)
+def _is_row(line: bytes, encoding: str, dialect: str) -> bool:
+    return _is_row_text(line.rstrip(b"\r").decode(encoding, errors="replace"), dialect)
 
 
 def plan(
-    stream: IO[bytes], size: int, encoding: str, parts: int, platform: Platform
+    stream: IO[bytes], size: int, encoding: str, parts: int, dialect: str
 ) -> list[tuple[int, int]]:
     """Find where the parts start: ``(byte offset, line number)`` of a row line near each
     ``size * k / parts``, after a line that is a row too. An empty list means no cut."""
@@ -126,7 +140,7 @@ def plan(
             end = window.find(b"\n", start)
             if end < 0:
                 break
-            row = _is_row(window[start:end], encoding, platform)
+            row = _is_row(window[start:end], encoding, dialect)
             if row and previous_row:
                 cuts.append(target + start)
                 break
@@ -208,7 +222,7 @@ def _work(
                 head.append(numbered)
                 if numbered[1] and not numbered[1].isspace():
                     break
-            starts_with_row = bool(head) and _is_row_text(head[-1][1], seed.platform)
+            starts_with_row = bool(head) and _is_row_text(head[-1][1], seed.dialect)
             for kind, payload, cap in reader.read(chain(head, lines), finish=False):
                 if kind == Event.CONNECTION:
                     assert cap is not None
@@ -357,7 +371,7 @@ def split_items(
             seed = guess(head, decoded.encoding, platform)
             if seed is None:
                 return None
-            cuts = plan(stream, size, decoded.encoding, parts, seed.platform)
+            cuts = plan(stream, size, decoded.encoding, parts, seed.dialect)
     except OSError:
         return None
     if not cuts:

@@ -68,7 +68,6 @@ def model_problem(data: bytes) -> str | None:
     import json
 
     from netnorm.model.schema import Connection
-    from netnorm.parsers.registry import dialect_of
     from netnorm.parsers.row import as_dict
     from netnorm.render.records import dumps
 
@@ -80,7 +79,7 @@ def model_problem(data: bytes) -> str | None:
             if kind != Event.CONNECTION:
                 continue
             assert cap is not None
-            dialect = dialect_of(cap.platform)
+            dialect = cap.dialect_module()
             row_token = dialect.ROW
             for row in payload:
                 line = text[row["line"]]

@@ -306,19 +306,21 @@ def test_structural_lines_are_parsed_by_the_grammar() -> None:
     from netnorm.parsers.registry import structure
 
     assert structure("Active Internet connections (only servers)") == Heading(
-        Platform.LINUX, "inet", Listeners.ONLY, "en"
+        Platform.LINUX, "inet", Listeners.ONLY, "en", "linux-netstat"
     )
     assert structure("Aktive Internetverbindungen (Server und stehende Verbindungen)") == (
-        Heading(Platform.LINUX, "inet", Listeners.ALL, "de")
+        Heading(Platform.LINUX, "inet", Listeners.ALL, "de", "linux-netstat")
     )
     assert structure("Active Internet connections (odd words)") == Heading(
-        Platform.LINUX, "inet", Listeners.NONE, "en"
+        Platform.LINUX, "inet", Listeners.NONE, "en", "linux-netstat"
     )
     assert structure("Active UNIX domain sockets (only servers)") == Heading(
-        Platform.LINUX, "unix", None, "en"
+        Platform.LINUX, "unix", None, "en", "linux-netstat"
     )
     assert structure("Active Bluetooth connections (w/o servers)") == Skipped(Platform.LINUX)
-    assert structure("Aktive Verbindungen") == Heading(Platform.WINDOWS, "inet", None, "de")
+    assert structure("Aktive Verbindungen") == Heading(
+        Platform.WINDOWS, "inet", None, "de", "windows-netstat"
+    )
     elevation = structure("The requested operation requires elevation.")
     assert isinstance(elevation, Message) and elevation.error
     warning = structure("(Not all processes could be identified, non-owned process info")

@@ -99,7 +99,7 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, run: CliRunner) -> None
             f.write(windows)
             f.write(linux)
     data = path.read_bytes()
-    assert parallel.plan(io.BytesIO(data), len(data), "utf-8", 2, parallel.Platform.WINDOWS)
+    assert parallel.plan(io.BytesIO(data), len(data), "utf-8", 2, "windows-netstat")
     rendered = []  # runs of rows a worker serialised: there are some only with -j 2
     original = JsonlWriter.spooled
 

@@ -19,6 +19,18 @@ class StrEnum(str, enum.Enum):
 class Platform(StrEnum):
     LINUX = "linux"
     WINDOWS = "windows"
+    MACOS = "macos"
+    FREEBSD = "freebsd"
+
+
+class Tool(StrEnum):
+    """The program that printed a capture."""
+
+    NETSTAT = "netstat"
+    SS = "ss"
+    LSOF = "lsof"
+    GET_NETTCPCONNECTION = "get-nettcpconnection"
+    GET_NETUDPENDPOINT = "get-netudpendpoint"
 
 
 class Protocol(StrEnum):

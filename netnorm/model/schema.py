@@ -21,6 +21,7 @@ from netnorm.model.enums import (
     Scope,
     Severity,
     TcpState,
+    Tool,
 )
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
@@ -69,7 +70,23 @@ class Timer(BaseModel):
     kind_raw: str = Field(description="The keyword exactly as printed (it is translated).")
     seconds: float = Field(description="Seconds until the timer fires.")
     retransmits: int = Field(description="Retransmissions (second number).")
-    probes: int = Field(description="Keepalive probes sent (third number).")
+    probes: int | None = Field(
+        description="Keepalive probes sent (third number); null where the tool does not show "
+        "them (`ss`)."
+    )
+
+
+class Owner(BaseModel):
+    """One process that holds the socket, with the file descriptor it holds it by."""
+
+    model_config = _CONFIG
+
+    pid: int | None = Field(None, description="Process id (0 is a value).")
+    process: str | None = Field(None, description="Process name as shown.")
+    fd: int | None = Field(None, description="File descriptor number.")
+    access: str | None = Field(
+        None, description="lsof's access mode after the descriptor: r, w or u (read and write)."
+    )
 
 
 class Connection(BaseModel):
@@ -120,7 +137,29 @@ class Connection(BaseModel):
     user: str | None = Field(None, description="Linux `-e` user name or uid, as shown.")
     inode: int | None = Field(None, description="Linux `-e` socket inode.")
     security_context: str | None = Field(None, description="Linux `-Z` SELinux context.")
-    timer: Timer | None = Field(None, description="Linux `-o` timer.")
+    timer: Timer | None = Field(None, description="Linux `-o` or `ss -o` timer.")
+    owners: list[Owner] = Field(
+        default_factory=list,
+        description="Every owner the tool printed, in order, where it can print several or "
+        "shows their file descriptors (`ss -p`, `lsof`); `pid` and `process` are the first. "
+        "Empty for netstat, whose one owner is `pid` and `process`.",
+    )
+    created_at: datetime | None = Field(
+        None,
+        description="When the socket was created (PowerShell `CreationTime`): the real age of "
+        "a connection, in the capture's local time when no offset is shown.",
+    )
+    pcb: str | None = Field(
+        None,
+        description="Kernel address of the socket or its control block, as printed (BSD "
+        "`netstat -A`, lsof's DEVICE on macOS).",
+    )
+    counters: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per-socket numbers some tools add, by the tool's column title in lower "
+        "case: BSD `-b` rxbytes/txbytes, `-T` rexmit/ooorcv/0-win, `-x` buffers, macOS `-v` "
+        "rhiwat/shiwat/epid.",
+    )
     line: int = Field(description="1-based line of the row in its source.")
 
 
@@ -198,8 +237,14 @@ class Capture(BaseModel):
 
     source: str = Field(description="File path, `<stdin>` or `<text>`.")
     index: int = Field(description="1-based position of this capture within its source.")
-    platform: Platform = Field(description="linux or windows, detected from the rows.")
-    tool: Literal["netstat"] = Field("netstat", description="The tool that printed the text.")
+    platform: Platform = Field(
+        description="linux, windows, macos or freebsd, detected from the rows and sections."
+    )
+    tool: Tool = Field(
+        Tool.NETSTAT,
+        description="The program that printed the text: netstat, ss, lsof, "
+        "get-nettcpconnection or get-netudpendpoint.",
+    )
     host: str | None = Field(None, description="The host the capture came from, when known.")
     captured_at: datetime | None = Field(None, description="When the capture was taken.")
     captured_at_source: Literal["option", "name", "file-mtime"] | None = Field(

@@ -12,6 +12,7 @@ from netnorm.parsers.row import Row, as_dict
 
 if TYPE_CHECKING:
     from netnorm.decode import Decoded
+    from netnorm.parsers.dialect import Dialect
 
 _PROTOCOL, _PID = itemgetter("protocol"), itemgetter("pid")
 
@@ -28,6 +29,9 @@ class CaptureState:
     index: int
     first_line: int
     platform: Platform | None = None
+    #: The ``Dialect.NAME`` of its rows (or, before the first row, of its heading or header);
+    #: a name, not the module, so that the state pickles.
+    dialect: str | None = None
     host: str | None = None
     locale: str | None = None
     last_line: int = 0
@@ -51,6 +55,12 @@ class CaptureState:
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     dropped_diagnostics: int = 0
 
+    def dialect_module(self) -> Dialect:
+        """The dialect of the capture: of its rows, else the first of its platform's."""
+        from netnorm.parsers.registry import BY_NAME, dialects_for
+
+        return dialects_for(self.platform)[0] if self.dialect is None else BY_NAME[self.dialect]
+
     @property
     def numeric(self) -> bool | None:
         """The rows show numbers, not names (``-n``); ``None`` before any row."""
@@ -70,9 +80,7 @@ class CaptureState:
     def options(self) -> dict[str, Any]:
         """The options of ``CaptureOptions``, inferred from what was seen: what every dialect
         shows the same way here, the rest from ``Dialect.command``."""
-        from netnorm.parsers.registry import dialect_of
-
-        command, shown = dialect_of(self.platform).command(self)
+        command, shown = self.dialect_module().command(self)
         listeners = shown["listeners"]
         return {
             "numeric": self.numeric,
@@ -97,7 +105,7 @@ class CaptureState:
             "source": self.source,
             "index": self.index,
             "platform": (self.platform or Platform.LINUX).value,
-            "tool": "netstat",
+            "tool": self.dialect_module().TOOL,
             "host": self.host,
             "captured_at": None,
             "captured_at_source": None,

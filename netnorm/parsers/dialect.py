@@ -38,12 +38,14 @@ Section = Literal["inet", "unix", "other"]
 
 @dataclass(frozen=True)
 class Heading:
-    """A heading or title line: it starts a capture of ``platform``."""
+    """A heading or title line: it starts a capture of ``platform``, in ``dialect`` (a
+    ``Dialect.NAME``) until its rows say otherwise."""
 
     platform: Platform
     section: Section
     listeners: Listeners | None = None
     locale: str | None = None
+    dialect: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,12 @@ class Message:
 
 @dataclass(frozen=True)
 class Header:
-    """A column header; ``known`` when its first word is in a vocabulary table."""
+    """A column header; ``known`` when its first word is in a vocabulary table, ``dialect``
+    when only one dialect prints it."""
 
     known: bool
+    dialect: str | None = None
+    platform: Platform | None = None
 
 
 Structure = Heading | Skipped | Message | Header
@@ -79,7 +84,12 @@ class Dialect(Protocol):
     """The names every dialect module defines (see the module docstring)."""
 
     NAME: str
+    #: The program whose output it reads (``Capture.tool``).
+    TOOL: str
+    #: The platform of its captures when nothing else tells.
     PLATFORM: Platform
+    #: Every platform whose captures it reads (``--platform`` keeps the dialects of one).
+    PLATFORMS: tuple[Platform, ...]
     STRUCTURE: pp.ParserElement
     ROW: pp.Regex
     #: What a row starts with, blanks aside: a line that does not is never tried with ``ROW``
@@ -87,6 +97,9 @@ class Dialect(Protocol):
     ROW_STARTS: tuple[str, ...]
     #: Rows may go on over continuation lines (see ``continuation``).
     MULTILINE: bool
+    #: Its UNIX domain rows form a section of their own, after which Internet rows start a
+    #: new capture (netstat); ``False`` when they share the table (``ss``).
+    UNIX_SECTION: bool
 
     def record(self, match: re.Match[str], lineno: int, columns: Any) -> tuple[Row, str | None]:
         """The record of a row match, and the text of the row that fits no column."""

@@ -52,7 +52,10 @@ if TYPE_CHECKING:
     from netnorm.parsers.capture import CaptureState
 
 NAME = "linux-netstat"
+TOOL = "netstat"
 PLATFORM = Platform.LINUX
+PLATFORMS: tuple[Platform, ...] = (PLATFORM,)
+UNIX_SECTION = True
 MULTILINE = False
 ROW_STARTS: tuple[str, ...] = ("tcp", "udp", "raw", "sctp")
 
@@ -348,12 +351,12 @@ def _heading(tokens: pp.ParseResults) -> Heading:
     text = tokens["text"]
     found = LINUX_HEADINGS.get(text)
     if found is not None:
-        return Heading(PLATFORM, "inet", found[0], found[1])
-    return Heading(PLATFORM, "inet", Listeners.NONE, LINUX_HEADING_PREFIXES[text])
+        return Heading(PLATFORM, "inet", found[0], found[1], NAME)
+    return Heading(PLATFORM, "inet", Listeners.NONE, LINUX_HEADING_PREFIXES[text], NAME)
 
 
 def _unix_heading(tokens: pp.ParseResults) -> Heading:
-    return Heading(PLATFORM, "unix", None, LINUX_UNIX_HEADINGS[tokens["text"]])
+    return Heading(PLATFORM, "unix", None, LINUX_UNIX_HEADINGS[tokens["text"]], NAME)
 
 
 def _warning(text: str, _loc: int, _tokens: pp.ParseResults) -> Message:

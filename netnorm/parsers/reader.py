@@ -18,7 +18,13 @@ from netnorm.decode import MAX_LINE
 from netnorm.model.enums import DiagnosticSeverity, Platform
 from netnorm.parsers.capture import CaptureState
 from netnorm.parsers.dialect import Dialect, Header, Heading, Message, Skipped
-from netnorm.parsers.registry import DIALECTS, dialect_of, looks_like_header, structure
+from netnorm.parsers.registry import (
+    BY_NAME,
+    DIALECTS,
+    dialects_for,
+    looks_like_header,
+    structure,
+)
 from netnorm.parsers.row import Row
 
 #: Diagnostics kept per capture; the rest are counted in one closing diagnostic.
@@ -59,7 +65,7 @@ class Reader:
         self.source = source
         self.forced = platform
         self.host = host
-        self.dialects = tuple(d for d in DIALECTS if platform is None or d.PLATFORM is platform)
+        self.dialects = dialects_for(platform)
         self.capture: CaptureState | None = None
         self.count = 0
         self.preamble: list[dict[str, Any]] = []
@@ -78,8 +84,20 @@ class Reader:
         if self.structural is not None:
             self.structural.append(lineno)
 
-    def _allowed(self, platform: Platform) -> bool:
-        return self.forced is None or self.forced is platform
+    def _allowed(self, platform: Platform, dialect: str | None = None) -> bool:
+        if self.forced is None or self.forced is platform:
+            return True
+        found = BY_NAME.get(dialect or "")
+        return found is not None and self.forced in found.PLATFORMS
+
+    def _set_dialect(self, cap: CaptureState, dialect: Dialect | None) -> None:
+        """Give the capture its dialect, and that dialect's platform unless the capture
+        already has one of its platforms (a macOS section, ``--platform``)."""
+        if dialect is None:
+            return
+        cap.dialect = dialect.NAME
+        if cap.platform not in dialect.PLATFORMS:
+            cap.platform = dialect.PLATFORM
 
     # -- captures --------------------------------------------------------------------------
 
@@ -160,12 +178,11 @@ class Reader:
                 if (
                     cap is not None
                     and cap.section == "inet"
-                    and cap.platform is not None
+                    and cap.dialect is not None
                     and len(line) <= MAX_LINE
                 ):
                     # the hot path: rows of the dialect this capture already has
-                    dialect = dialect_of(cap.platform)
-                    stopped = yield from self._table(it, cap, dialect, lineno, line)
+                    stopped = yield from self._table(it, cap, BY_NAME[cap.dialect], lineno, line)
                     if stopped is None:
                         break
                     lineno, line = stopped
@@ -280,6 +297,7 @@ class Reader:
             return None
         return (
             cap.platform,
+            cap.dialect,
             cap.section,
             cap.expect_header,
             cap.rows > 0,
@@ -322,7 +340,7 @@ class Reader:
         # a row of a dialect not seen yet in this capture: it starts a table
         for dialect in self.dialects:
             if stripped.startswith(dialect.ROW_STARTS) and dialect.ROW.re.match(line) is not None:
-                yield from self._row_capture(dialect.PLATFORM, lineno)
+                yield from self._row_capture(dialect, lineno)
                 assert self.capture is not None
                 self.capture.section = "inet"
                 return True
@@ -332,12 +350,13 @@ class Reader:
             unix = dialect.unix_record(stripped, lineno, cap)
             if unix is None:
                 continue
-            if cap is None or (cap.platform is not None and cap.platform is not dialect.PLATFORM):
+            if cap is None or (cap.dialect is not None and cap.dialect != dialect.NAME):
                 yield from self._start(lineno)
                 cap = self.capture
                 assert cap is not None
-            cap.platform = dialect.PLATFORM
-            cap.section = "unix"
+            self._set_dialect(cap, dialect)
+            if dialect.UNIX_SECTION:
+                cap.section = "unix"
             cap.unix_rows += 1
             cap.last_line = lineno
             yield Event.UNIX, unix, cap
@@ -345,11 +364,12 @@ class Reader:
 
         event = structure(stripped)
         if isinstance(event, Heading) and event.section == "inet":
-            if self._allowed(event.platform):
+            if self._allowed(event.platform, event.dialect):
                 yield from self._start(lineno)
                 cap = self.capture
                 assert cap is not None
-                cap.platform = event.platform
+                cap.platform = self.forced or event.platform
+                self._set_dialect(cap, BY_NAME.get(event.dialect or ""))
                 cap.listeners, cap.locale = event.listeners, event.locale
                 cap.expect_header = True
                 cap.last_line = lineno
@@ -361,7 +381,8 @@ class Reader:
                 yield from self._start(lineno)
                 cap = self.capture
                 assert cap is not None
-            cap.platform = event.platform
+            cap.platform = self.forced or event.platform
+            self._set_dialect(cap, BY_NAME.get(event.dialect or ""))
             cap.locale = cap.locale or event.locale
             cap.section = "unix"
             cap.expect_header = True
@@ -430,6 +451,10 @@ class Reader:
             assert cap is not None
             cap.expect_header = False
             cap.last_line = lineno
+            if isinstance(event, Header) and event.dialect is not None:
+                if event.platform is not None and self.forced is None:
+                    cap.platform = event.platform
+                self._set_dialect(cap, BY_NAME.get(event.dialect))
             if unix_header:
                 cap.section = "unix"  # a UNIX section whose heading no table knows
             if cap.section == "unix":
@@ -466,18 +491,18 @@ class Reader:
             line,
         )
 
-    def _row_capture(self, platform: Platform, lineno: int) -> Iterator[Item]:
+    def _row_capture(self, dialect: Dialect, lineno: int) -> Iterator[Item]:
         cap = self.capture
-        if cap is None or (cap.platform is not None and cap.platform is not platform and cap.rows):
+        if cap is None or (cap.dialect is not None and cap.dialect != dialect.NAME and cap.rows):
             yield from self._start(lineno)
             cap = self.capture
             assert cap is not None
-        elif cap.section == "unix" and platform is Platform.LINUX:
+        elif cap.section == "unix":
             # Internet rows after the UNIX section: a new block without a heading
             yield from self._start(lineno)
             cap = self.capture
             assert cap is not None
-        cap.platform = platform
+        self._set_dialect(cap, dialect)
         cap.expect_header = False
 
 

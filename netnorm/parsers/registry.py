@@ -25,12 +25,13 @@ from netnorm.parsers.dialect import (
 #: mypy --strict checks that each module has every name of ``Dialect``, with its types.
 DIALECTS: tuple[Dialect, ...] = (linux_netstat, windows_netstat)
 
-_BY_PLATFORM = {d.PLATFORM: d for d in reversed(DIALECTS)}
+#: The dialects by ``Dialect.NAME``.
+BY_NAME: dict[str, Dialect] = {d.NAME: d for d in DIALECTS}
 
 
-def dialect_of(platform: Platform | None) -> Dialect:
-    """The dialect of a capture's platform (the first dialect when none is known yet)."""
-    return DIALECTS[0] if platform is None else _BY_PLATFORM[platform]
+def dialects_for(platform: Platform | None) -> tuple[Dialect, ...]:
+    """The dialects that read captures of ``platform`` (all of them for ``None``)."""
+    return tuple(d for d in DIALECTS if platform is None or platform in d.PLATFORMS)
 
 
 def looks_like_header(text: str) -> bool:

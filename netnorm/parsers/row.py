@@ -29,6 +29,10 @@ CONNECTION_FIELDS = (
     "inode",
     "security_context",
     "timer",
+    "owners",
+    "created_at",
+    "pcb",
+    "counters",
     "line",
 )
 
@@ -40,13 +44,17 @@ def as_dict(row: Row) -> dict[str, Any]:
     """The record as the model's dict, with a list of components of its own."""
     d = dict(row)
     d["components"] = list(row["components"])
+    d["owners"] = list(row["owners"])
+    d["counters"] = dict(row["counters"])
     return d
 
 
 _EMPTY: Row = dict.fromkeys(CONNECTION_FIELDS)
 _EMPTY["process_truncated"] = False
 _EMPTY["components"] = ()
+_EMPTY["owners"] = ()
+_EMPTY["counters"] = {}
 #: A new record with every field empty, to fill: a copy and a few stores cost half as much as
-#: a dict display of all the fields. Its ``components`` is a shared empty tuple: a dialect
-#: that appends components gives the record a list of its own.
+#: a dict display of all the fields. Its ``components``, ``owners`` and ``counters`` are shared
+#: and empty: a dialect that fills one gives the record one of its own.
 new_row = _EMPTY.copy

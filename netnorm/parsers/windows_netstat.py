@@ -38,7 +38,10 @@ if TYPE_CHECKING:
     from netnorm.parsers.capture import CaptureState
 
 NAME = "windows-netstat"
+TOOL = "netstat"
 PLATFORM = Platform.WINDOWS
+PLATFORMS: tuple[Platform, ...] = (PLATFORM,)
+UNIX_SECTION = True
 MULTILINE = True
 ROW_STARTS: tuple[str, ...] = ("TCP", "UDP")
 
@@ -258,7 +261,7 @@ def unix_record(line: str, lineno: int, cap: CaptureState | None) -> None:
 TITLE = named(
     phrases(WINDOWS_TITLES, "title phrase", "WINDOWS_TITLES") + rest("$", "end of line"),
     "Windows title",
-    lambda tokens: Heading(PLATFORM, "inet", None, WINDOWS_TITLES[tokens["text"]]),
+    lambda tokens: Heading(PLATFORM, "inet", None, WINDOWS_TITLES[tokens["text"]], NAME),
 )
 #: What ``netstat -b`` prints instead of rows without an elevated prompt.
 ELEVATION = named(
