@@ -74,13 +74,21 @@ PORT_NUMBER = atom(
 )
 
 
+#: Any other address field of a colon dialect: it ends with ``:port`` (or ``:*``, ``:service``),
+#: and the part after its last colon has no dot. A BSD field (``10.0.0.1.22``, ``::1.6012``,
+#: ``*.80``) ends with ``.port`` instead, so no field is read by both.
+COLON_FIELD = rf"(?:[^\s:]{STAR}:){PLUS}[^\s:.]{STAR}"
+
+
 def address_field(field: str, name: str, *, bracketed: bool = False) -> pp.Regex:
     """An address column taken whole, and inside it, when it is canonical ``IPv4:port`` (the
     commonest by far), its two parts (groups ``<field>_ip`` and ``<field>_port``): these need
     no further look; the other forms go to the endpoint parsers.
 
     With ``bracketed``, a bracketed IPv6 address with a canonical port, the other form Windows
-    prints, is split too (groups ``<field>_ip6`` and ``<field>_port6``).
+    prints, is split too (groups ``<field>_ip6`` and ``<field>_port6``); any other field is
+    taken whole (Windows rows are told apart by their protocol token). Without it, any other
+    field must have the colon form (``COLON_FIELD``).
     """
     ipv6 = (
         (rf"|\[(?P<{field}_ip6>[^\]\s]*)\]:(?P<{field}_port6>", PORT_NUMBER, r")(?=[ \t]|$)")
@@ -95,7 +103,7 @@ def address_field(field: str, name: str, *, bracketed: bool = False) -> pp.Regex
         PORT_NUMBER,
         r")(?=[ \t]|$)",
         *ipv6,
-        rf"|[^\s]{PLUS})",
+        rf"|[^\s]{PLUS})" if bracketed else rf"|{COLON_FIELD})",
     )
 
 
