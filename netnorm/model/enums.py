@@ -39,6 +39,7 @@ class Protocol(StrEnum):
     RAW = "raw"
     UDPLITE = "udplite"
     SCTP = "sctp"
+    ICMP = "icmp"  # macOS ICMP datagram sockets (icm4)
 
 
 class Family(StrEnum):

@@ -154,11 +154,11 @@ class Connection(BaseModel):
         description="Kernel address of the socket or its control block, as printed (BSD "
         "`netstat -A`, lsof's DEVICE on macOS).",
     )
-    counters: dict[str, int] = Field(
+    counters: dict[str, int | float] = Field(
         default_factory=dict,
         description="Per-socket numbers some tools add, by the tool's column title in lower "
-        "case: BSD `-b` rxbytes/txbytes, `-T` rexmit/ooorcv/0-win, `-x` buffers, macOS `-v` "
-        "rhiwat/shiwat/epid.",
+        "case: BSD `-b` rxbytes/txbytes, `-T` rexmit/ooorcv/0-win, FreeBSD `-x` buffers and "
+        "timers (seconds), macOS `-v` rhiwat/shiwat/epid.",
     )
     line: int = Field(description="1-based line of the row in its source.")
 

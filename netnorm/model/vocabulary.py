@@ -367,3 +367,45 @@ def _compact_fin(word: str) -> TcpState | None:
     if folded == "FINWAIT2":
         return TcpState.FIN_WAIT_2
     return None
+
+
+# -- tools that print English only ---------------------------------------------------------
+
+#: FreeBSD and macOS ``netstat`` state words (``tcpstates[]`` of the BSD kernel).
+BSD_STATES: dict[str, TcpState] = {
+    "CLOSED": S.CLOSED,
+    "LISTEN": S.LISTEN,
+    "SYN_SENT": S.SYN_SENT,
+    "SYN_RCVD": S.SYN_RECEIVED,
+    "ESTABLISHED": S.ESTABLISHED,
+    "CLOSE_WAIT": S.CLOSE_WAIT,
+    "FIN_WAIT_1": S.FIN_WAIT_1,
+    "CLOSING": S.CLOSING,
+    "LAST_ACK": S.LAST_ACK,
+    "FIN_WAIT_2": S.FIN_WAIT_2,
+    "TIME_WAIT": S.TIME_WAIT,
+}
+
+#: BSD ``netstat`` Internet headings: with ``-a`` it names the listeners it includes.
+BSD_HEADINGS: dict[str, Listeners] = {
+    "Active Internet connections (including servers)": Listeners.ALL,
+    "Active Internet connections": Listeners.NONE,
+}
+
+#: BSD sections without IP sockets, and the platform only one of them prints (``None``: both).
+BSD_OTHER_SECTIONS: dict[str, str | None] = {
+    "Active UNIX domain sockets": "freebsd",
+    "Active LOCAL (UNIX) domain sockets": "macos",
+    "Active Multipath Internet connections": "macos",
+    "Registered kernel control modules": "macos",
+    "Active kernel event sockets": "macos",
+    "Active kernel control sockets": "macos",
+}
+
+
+def bsd_state(word: str) -> TcpState | None:
+    """Map a BSD state word to its canonical state (``None`` for blank, ``UNKNOWN`` for a
+    word the table lacks, such as the number macOS prints for a state it has no name for)."""
+    if not word:
+        return None
+    return BSD_STATES.get(word) or LINUX_STATES.get(_fold(word)) or TcpState.UNKNOWN

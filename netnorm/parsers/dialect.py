@@ -50,9 +50,11 @@ class Heading:
 
 @dataclass(frozen=True)
 class Skipped:
-    """The heading of a section that lists no IP sockets (Bluetooth, IPX …)."""
+    """The heading of a section that lists no IP sockets (Bluetooth, IPX …); ``proves`` when
+    only ``platform`` prints it (macOS kernel sections)."""
 
     platform: Platform
+    proves: bool = False
 
 
 @dataclass(frozen=True)

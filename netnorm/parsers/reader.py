@@ -393,6 +393,8 @@ class Reader:
             yield from self._current(lineno)
             cap = self.capture
             assert cap is not None
+            if event.proves and self.forced is None:
+                cap.platform = event.platform
             cap.section = "other"
             cap.last_line = lineno
             yield from self._diagnose(

@@ -11,7 +11,7 @@ import pyparsing as pp
 
 from netnorm.model.enums import Platform
 from netnorm.model.vocabulary import HEADER_WORDS
-from netnorm.parsers import linux_netstat, windows_netstat
+from netnorm.parsers import bsd_netstat, linux_netstat, windows_netstat
 from netnorm.parsers.dialect import (
     PHRASE_TEXTS,
     Dialect,
@@ -23,7 +23,10 @@ from netnorm.parsers.dialect import (
 )
 
 #: mypy --strict checks that each module has every name of ``Dialect``, with its types.
-DIALECTS: tuple[Dialect, ...] = (linux_netstat, windows_netstat)
+DIALECTS: tuple[Dialect, ...] = (linux_netstat, windows_netstat, bsd_netstat)
+#: The order their structural grammars are tried in: the more specific first (a BSD heading
+#: is also a Linux heading whose parenthesis no table knows).
+_STRUCTURES: tuple[Dialect, ...] = (bsd_netstat, linux_netstat, windows_netstat)
 
 #: The dialects by ``Dialect.NAME``.
 BY_NAME: dict[str, Dialect] = {d.NAME: d for d in DIALECTS}
@@ -66,10 +69,9 @@ SHAPED_HEADER = named(
     lambda: Header(False),
 )
 
-#: The column headers all dialects share (the commonest structural line, so tried first: no
-#: other structural line starts with a header word), every dialect's structural lines, and
-#: last a header told by its shape.
-STRUCTURE = pp.MatchFirst([KNOWN_HEADER, *(d.STRUCTURE for d in DIALECTS), SHAPED_HEADER])
+#: Every dialect's structural lines (their own column headers among them), the column headers
+#: the netstat dialects share, and last a header told by its shape.
+STRUCTURE = pp.MatchFirst([*(d.STRUCTURE for d in _STRUCTURES), KNOWN_HEADER, SHAPED_HEADER])
 STRUCTURE.set_name("structure")
 STRUCTURE.parse_with_tabs()  # the line as printed: tabs are not turned into spaces
 
