@@ -164,12 +164,13 @@ class Connection(BaseModel):
 
 
 class UnixSocket(BaseModel):
-    """One row of the Linux UNIX domain socket section."""
+    """One UNIX domain socket: a row of Linux netstat's UNIX section, or an `ss` `u_str`,
+    `u_dgr` or `u_seq` row."""
 
     model_config = _CONFIG
 
     protocol: Literal["unix"] = Field("unix", description="Always unix.")
-    refcnt: int = Field(description="Reference count.")
+    refcnt: int | None = Field(description="Reference count; null from `ss`, which omits it.")
     flags: list[str] = Field(default_factory=list, description="Flags such as ACC, W, N.")
     type: str = Field(description="STREAM, DGRAM, SEQPACKET … as printed (it may be translated).")
     state: str | None = Field(None, description="LISTENING, CONNECTED … as printed, or null.")

@@ -409,3 +409,24 @@ def bsd_state(word: str) -> TcpState | None:
     if not word:
         return None
     return BSD_STATES.get(word) or LINUX_STATES.get(_fold(word)) or TcpState.UNKNOWN
+
+
+#: iproute2 ``ss`` state words (``sstate_name[]`` in ``misc/ss.c``). ``UNCONN`` is a socket
+#: with no connection (UDP, raw, a TCP socket not yet listening): no state.
+SS_STATES: dict[str, str | None] = {
+    "ESTAB": S.ESTABLISHED.value,
+    "SYN-SENT": S.SYN_SENT.value,
+    "SYN-RECV": S.SYN_RECEIVED.value,
+    "FIN-WAIT-1": S.FIN_WAIT_1.value,
+    "FIN-WAIT-2": S.FIN_WAIT_2.value,
+    "TIME-WAIT": S.TIME_WAIT.value,
+    "UNCONN": None,
+    "CLOSE-WAIT": S.CLOSE_WAIT.value,
+    "LAST-ACK": S.LAST_ACK.value,
+    "LISTEN": S.LISTEN.value,
+    "CLOSING": S.CLOSING.value,
+    "NEW-SYN-RECV": S.SYN_RECEIVED.value,
+    "BOUND-INACTIVE": S.BOUND.value,
+    "UNKNOWN": S.UNKNOWN.value,
+    "UNDEF": S.UNKNOWN.value,
+}

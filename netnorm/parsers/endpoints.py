@@ -79,7 +79,7 @@ def _canonical_address(text: str) -> tuple[str | None, str | None, str | None]:
             return f"::ffff:{mapped}", None, zone or None
         # str() of an IPv6Address never carries the zone here: it was split off above
         return ip.compressed, None, zone or None
-    return str(ip), None, None
+    return str(ip), None, zone or None  # ss scopes IPv4 too: 127.0.0.53%lo
 
 
 def _port(text: str) -> tuple[int | None, str | None]:

@@ -411,6 +411,15 @@ class Reader:
             return False  # inside a skipped section: its header and rows
 
         # the tool's own messages
+        if (
+            isinstance(event, Message)
+            and event.once
+            and cap is not None
+            and any(d["code"] == event.code for d in cap.diagnostics)
+        ):
+            cap.last_line = lineno
+            self._mark(lineno)
+            return False
         if isinstance(event, Message):
             if event.error:
                 yield from self._current(lineno)

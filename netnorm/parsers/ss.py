@@ -1,0 +1,365 @@
+"""iproute2 ``ss``: socket rows with or without the ``Netid`` column, their owners and extras.
+
+A row is ``[Netid] State Recv-Q Send-Q Local:Port Peer:Port [extras]``. Its state word comes
+first (or second, after the Netid), which no netstat row has there. Addresses end with ``:port``
+like net-tools' do; IPv6 is bracketed in current releases (``[::1]:631``) and bare in old ones
+(``::1:631``), and an interface scope follows ``%`` (``127.0.0.53%lo:53``).
+
+The extras are words of the form ``name:value``: ``users:(("nginx",pid=1603,fd=6),…)`` with
+``-p``, ``uid:``, ``ino:`` and ``sk:`` with ``-e``, ``timer:(…)`` with ``-o``. ``-i`` and ``-m``
+print their details on the next line, indented: those lines continue the row. UNIX rows
+(``u_str`` …) become UNIX socket records; rows of the other families (netlink, packet, vsock)
+are recognised and not read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyparsing as pp
+
+from netnorm.model.enums import Listeners, Platform
+from netnorm.model.vocabulary import SS_STATES
+from netnorm.parsers._atoms import BLANKS, COLON_FIELD, GAP, IPV4, PORT_NUMBER, atom, compose
+from netnorm.parsers.cache import keep
+from netnorm.parsers.dialect import Header, Message, named, phrases, rest
+from netnorm.parsers.endpoints import make_endpoint, new_endpoint
+from netnorm.parsers.linux_netstat import is_number, shows_name
+from netnorm.parsers.row import Row, new_row
+
+if TYPE_CHECKING:
+    from netnorm.parsers.capture import CaptureState
+
+NAME = "ss"
+TOOL = "ss"
+PLATFORM = Platform.LINUX
+PLATFORMS: tuple[Platform, ...] = (PLATFORM,)
+UNIX_SECTION = False
+MULTILINE = True
+
+#: The Netid values of Internet sockets, and the protocol each is.
+INET_NETIDS = {
+    "tcp": "tcp",
+    "udp": "udp",
+    "raw": "raw",
+    "sctp": "sctp",
+    "mptcp": "tcp",
+    "icmp6": "raw",
+}
+#: UNIX sockets, by Netid: their type.
+UNIX_NETIDS = {"u_str": "STREAM", "u_dgr": "DGRAM", "u_seq": "SEQPACKET"}
+#: The other families ``ss -a`` lists: netlink, packet, vsock, TIPC, XDP.
+OTHER_NETIDS = ("nl", "p_raw", "p_dgr", "v_str", "v_dgr", "v_seq", "tipc", "xdp")
+
+ROW_STARTS: tuple[str, ...] = (*INET_NETIDS, *SS_STATES)
+
+_NETID = "|".join(sorted(INET_NETIDS, key=len, reverse=True))
+_STATE = "|".join(re.escape(s) for s in sorted(SS_STATES, key=len, reverse=True))
+SS_NETID = atom(rf"(?:(?P<netid>{_NETID}){GAP})?", "Netid")
+SS_STATE = atom(rf"(?P<state>{_STATE})", "ss state")
+SS_QUEUES = atom(rf"(?P<recv_q>[0-9]{{1,20}}){GAP}(?P<send_q>[0-9]{{1,20}})", "Recv-Q and Send-Q")
+
+
+def _ss_field(field_name: str, name: str) -> pp.Regex:
+    """An ``address:port`` field; canonical ``IPv4:port`` split into ``<field>_ip`` and
+    ``<field>_port``."""
+    return compose(
+        name,
+        f"(?P<{field_name}>(?P<{field_name}_ip>",
+        IPV4,
+        f"):(?P<{field_name}_port>",
+        PORT_NUMBER,
+        r")(?=[ \t]|$)",
+        f"|{COLON_FIELD})",
+    )
+
+
+LOCAL = _ss_field("local", "ss local address")
+REMOTE = _ss_field("remote", "ss peer address")
+SS_EXTRAS = atom(r"(?P<rest>(?:[ \t].*)?)", "extras")
+
+#: One socket row, matched as a single token.
+ROW = compose(
+    "ss row",
+    "^",
+    SS_NETID,
+    SS_STATE,
+    BLANKS,
+    SS_QUEUES,
+    BLANKS,
+    LOCAL,
+    BLANKS,
+    REMOTE,
+    SS_EXTRAS,
+    "$",
+)
+
+
+@dataclass
+class Columns:
+    """What the column header says: the Netid column, the Process title."""
+
+    netid: bool | None = None
+    process: bool | None = None
+    #: Seen in the rows: ``-e`` (uid, ino) and ``-o`` (timer) extras.
+    extended: bool = False
+    timers: bool = False
+
+
+def columns(header: str | None) -> Columns:
+    """What a column header (``None``: none seen) says the rows carry."""
+    if header is None or "Peer Address:Port" not in header:
+        return Columns()
+    return Columns(netid=header.lstrip().startswith("Netid"), process="Process" in header)
+
+
+_USER = re.compile(
+    r'\("(?P<name>(?:[^"]|"(?!,pid=))*)",pid=(?P<pid>[0-9]{1,10}),fd=(?P<fd>[0-9]{1,10})\)'
+)
+_TIMER = re.compile(r"timer:\((?P<kind>[a-z_]+),(?P<time>[0-9a-z.]*),(?P<retrans>[0-9]{1,10})\)")
+_TIME = re.compile(
+    r"(?:(?P<min>[0-9]{1,9})min)?(?:(?P<sec>[0-9]{1,2})(?:sec|\.(?=[0-9]{3}ms)))?"
+    r"(?:(?P<ms>[0-9]{1,3})ms)?$"
+)
+#: Extras that carry nothing the schema keeps: ``name:value`` words (``cgroup:``,
+#: ``v6only:``, ``fwmark:`` …) and the shutdown marks.
+_KNOWN_WORDS = re.compile(r"[a-z][a-z0-9_]*:[^\s]*|<->|-->|<--|---")
+
+
+def timer_seconds(text: str) -> float | None:
+    """Seconds of an ss timer value (``119min``, ``1min23sec``, ``1.200ms``, ``58sec``)."""
+    if not text:
+        return 0.0
+    t = _TIME.match(text)
+    if t is None or not any(t.groups()):
+        return None
+    minutes, secs, ms = (int(v) if v else 0 for v in t.group("min", "sec", "ms"))
+    return round(minutes * 60 + secs + ms / 1000, 3)
+
+
+def _endpoint_of(text: str) -> dict[str, Any]:
+    if text.startswith("["):
+        close = text.find("]")
+        if close > 0:
+            after = text[close + 1 :]
+            return make_endpoint(text[1:close], after[1:] if after[:1] == ":" else after, False)
+    head, _, port = text.rpartition(":")
+    return make_endpoint(head, port, False)
+
+
+#: Endpoints of the fields that are not canonical IPv4:port, and the family they show, by
+#: text (shared between records, so read-only).
+_FIELDS: dict[str, tuple[dict[str, Any], str | None]] = {}
+
+
+def _field(text: str) -> tuple[dict[str, Any], str | None]:
+    found = _FIELDS.get(text)
+    if found is None:
+        endpoint = _endpoint_of(text)
+        address = endpoint["address"]
+        family = None if address is None else "ipv6" if ":" in address else "ipv4"
+        found = (endpoint, family)
+        keep(_FIELDS, text, found, len(text))
+    return found
+
+
+def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | None]:
+    """The record of a ``ROW`` match, and the extras that fit no column."""
+    g = m.group
+    netid = g("netid")
+    row = new_row()
+    row["protocol"] = INET_NETIDS[netid] if netid is not None else "tcp"
+    state_raw = g("state")
+    row["state"] = SS_STATES[state_raw]
+    row["state_raw"] = state_raw
+    if netid is None and state_raw == "UNCONN":
+        row["protocol"] = "udp"  # `ss -u`: the only listing without Netid that has UNCONN rows
+    row["recv_q"], row["send_q"] = int(g("recv_q")), int(g("send_q"))
+    family = None
+    for side in ("local", "remote"):
+        ip = g(side + "_ip")
+        if ip is not None:
+            ep = row[side] = new_endpoint()
+            ep["address"] = ip
+            ep["port"] = int(g(side + "_port"))
+            family = family or "ipv4"
+        else:
+            row[side], shown = _field(g(side))
+            family = family or shown
+    row["family"] = family
+    row["line"] = lineno
+    extras = g("rest").strip()
+    return row, (_extras(row, extras) if extras else None)
+
+
+def _extras(row: Row, text: str) -> str | None:
+    """Fill owners, user, inode, socket address and timer from the extras; the text left."""
+    left = text
+    users_at = text.find("users:(")
+    if users_at >= 0:
+        end = text.find("))", users_at)
+        end = len(text) if end < 0 else end + 2
+        owners = [
+            {"pid": int(u["pid"]), "process": u["name"], "fd": int(u["fd"]), "access": None}
+            for u in _USER.finditer(text, users_at, end)
+        ]
+        if owners:
+            row["owners"] = owners
+            row["pid"], row["process"] = owners[0]["pid"], owners[0]["process"]
+        left = text[:users_at] + text[end:]
+    t = _TIMER.search(left)
+    if t is not None:
+        seconds = timer_seconds(t.group("time"))
+        if seconds is not None:
+            kind = t.group("kind")
+            row["timer"] = {
+                "kind": kind,
+                "kind_raw": kind,
+                "seconds": seconds,
+                "retransmits": int(t.group("retrans")),
+                "probes": None,
+            }
+            left = left[: t.start()] + left[t.end() :]
+    leftover = []
+    for word in left.split():
+        name, sep, value = word.partition(":")
+        if sep and name == "uid" and is_number(value):
+            row["user"] = value
+        elif sep and name == "ino" and is_number(value):
+            row["inode"] = int(value)
+        elif sep and name == "sk" and value:
+            row["pcb"] = value
+        elif _KNOWN_WORDS.fullmatch(word) is None:
+            leftover.append(word)
+    return " ".join(leftover) or None
+
+
+#: ``-i`` and ``-m`` details: an indented line of ``name:value`` words (``cubic``, ``rtt:…``,
+#: ``skmem:(…)``).
+_DETAIL = re.compile(r"[ \t]+[^\s].*")
+
+
+def continuation(row: Row, line: str) -> str | None:
+    """An indented line after a row is its ``-i``/``-m`` details."""
+    if _DETAIL.fullmatch(line) is None or ROW.re.match(line) is not None:
+        return None
+    return "memory" if line.lstrip().startswith("skmem:") else "info"
+
+
+def count(cap: CaptureState, rows: list[Row]) -> None:
+    """Count records into the capture's counters (see ``command``)."""
+    listening = 0
+    names = cap.names_seen
+    cols: Columns = cap.columns[NAME]
+    for row in rows:
+        if not cols.extended and row["inode"] is not None:
+            cols.extended = True
+        if not cols.timers and row["timer"] is not None:
+            cols.timers = True
+        state = row["state_raw"]
+        if state == "LISTEN" or (state == "UNCONN" and row["remote"]["port"] is None):
+            listening += 1
+        if not names:
+            names = shows_name(row["local"]) or shows_name(row["remote"])
+    cap.names_seen = names
+    cap.tally(rows, listening)
+
+
+_LETTERS = {"tcp": "t", "udp": "u", "raw": "w", "sctp": "S"}
+
+
+def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
+    """The ``ss`` command line the capture shows, and the options behind it."""
+    listeners = cap.listeners
+    if listeners is None and cap.rows:
+        if cap.listen_rows and cap.other_rows:
+            listeners = Listeners.ALL
+        else:
+            listeners = Listeners.ONLY if cap.listen_rows else Listeners.NONE
+    protocols = sorted(cap.protocols)
+    letters = "".join(_LETTERS[p] for p in protocols if p in _LETTERS)
+    letters += {Listeners.ALL: "a", Listeners.ONLY: "l"}.get(listeners, "") if listeners else ""
+    letters += "n" if cap.numeric else ""
+    letters += "p" if cap.owners_seen else ""
+    cols: Columns = cap.columns[NAME]
+    letters += "e" if cols.extended else ""
+    letters += "o" if cols.timers else ""
+    letters += "i" if "info" in cap.continued else ""
+    letters += "m" if "memory" in cap.continued else ""
+    letters += "x" if cap.unix_rows else ""
+    shown = {
+        "listeners": listeners,
+        "pid": cap.owners_seen,
+        "program": cap.owners_seen,
+        "extended": cols.extended,
+        "timers": cols.timers,
+    }
+    return ("ss -" + letters if letters else "ss"), shown
+
+
+_UNIX_ROW = re.compile(
+    r"(?P<netid>u_str|u_dgr|u_seq)[ \t]+(?P<state>[A-Z][A-Z0-9-]*)[ \t]+[0-9]{1,20}[ \t]+"
+    r"[0-9]{1,20}[ \t]+(?P<path>[^\s]+)[ \t]+(?P<inode>[0-9]{1,20}|\*)[ \t]+"
+    r"(?P<peer>[^\s]+)[ \t]+(?P<peer_inode>[0-9]{1,20}|\*)(?P<rest>(?:[ \t].*)?)"
+)
+
+
+def unix_record(line: str, lineno: int, cap: CaptureState | None) -> dict[str, Any] | None:
+    """The record of a UNIX socket row (``u_str ESTAB 0 0 /run/x.sock 23456 * 23455 …``)."""
+    if not line.startswith("u_"):
+        return None
+    m = _UNIX_ROW.fullmatch(line)
+    if m is None:
+        return None
+    owner = _USER.search(m.group("rest"))
+    inode = m.group("inode")
+    path = m.group("path")
+    return {
+        "protocol": "unix",
+        "refcnt": None,
+        "flags": [],
+        "type": UNIX_NETIDS[m.group("netid")],
+        "state": m.group("state"),
+        "inode": int(inode) if inode != "*" else None,
+        "pid": int(owner["pid"]) if owner else None,
+        "process": owner["name"] if owner else None,
+        "path": None if path == "*" else path,
+        "security_context": None,
+        "line": lineno,
+    }
+
+
+# -- structure ------------------------------------------------------------------------------
+
+#: ``State Recv-Q Send-Q Local Address:Port Peer Address:Port [Process]``, with ``Netid``
+#: first when several families are listed. The titles are never translated.
+HEADER = named(
+    phrases(("Netid", "State"), "ss first title", "ss header")
+    + rest(
+        r"(?:[ \t]+State)?[ \t]+Recv-Q[ \t]+Send-Q[ \t]+Local Address:Port[ \t]+"
+        r"Peer Address:Port(?:.*)$",
+        "ss column titles",
+    ),
+    "ss column header",
+    lambda: Header(True, NAME, PLATFORM),
+)
+
+
+def _other_family() -> Message:
+    return Message(
+        PLATFORM,
+        "other-family",
+        "sockets of families netnorm does not read (netlink, packet, vsock …) were skipped",
+        once=True,
+    )
+
+
+#: A row of a family without IP addresses, from ``ss -a``.
+OTHER_ROW = named(
+    phrases(OTHER_NETIDS, "other Netid", "ss OTHER_NETIDS") + rest(r"[ \t].*$", "rest of row"),
+    "ss row of another family",
+    _other_family,
+)
+STRUCTURE = (HEADER | OTHER_ROW).set_name("ss structure")
