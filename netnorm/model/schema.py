@@ -154,11 +154,12 @@ class Connection(BaseModel):
         description="Kernel address of the socket or its control block, as printed (BSD "
         "`netstat -A`, lsof's DEVICE on macOS).",
     )
-    counters: dict[str, int | float] = Field(
+    counters: dict[str, int | float | str] = Field(
         default_factory=dict,
-        description="Per-socket numbers some tools add, by the tool's column title in lower "
+        description="Per-socket values some tools add, by the tool's column title in lower "
         "case: BSD `-b` rxbytes/txbytes, `-T` rexmit/ooorcv/0-win, FreeBSD `-x` buffers and "
-        "timers (seconds), macOS `-v` rhiwat/shiwat/epid.",
+        "timers (seconds), macOS `-A` flowhash and `-v` rhiwat/shiwat/epid, hex words as numbers "
+        "(so_state, options, flags …), FreeBSD `-P` log_id (text).",
     )
     line: int = Field(description="1-based line of the row in its source.")
 

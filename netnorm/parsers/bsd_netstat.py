@@ -175,7 +175,17 @@ def _endpoint(text: str, width: int, host_width: int) -> dict[str, Any]:
     return found
 
 
-def _number(text: str) -> int | float | None:
+#: The ``-v`` columns macOS prints in hex without ``0x`` (``00102``, ``0000000003a91c00``).
+HEX_TITLES = frozenset({"so_state", "options", "gencnt", "flags", "flags1", "fltrs"})
+_HEX = re.compile(r"(?:0x)?([0-9a-f]{1,16})")
+
+
+def _number(text: str, title: str) -> int | float | str | None:
+    if title in HEX_TITLES:
+        h = _HEX.fullmatch(text)
+        return int(h.group(1), 16) if h is not None else None
+    if title == "log_id":
+        return text  # FreeBSD's TCP log id: text
     if is_number(text):
         return int(text)
     if text.startswith("0x") and len(text) <= 18:
@@ -188,6 +198,8 @@ def _number(text: str) -> int | float | None:
     return None
 
 
+#: The longest process name macOS ``-v`` prints in ``process:pid``.
+PROCESS_WIDTH = 16
 _PROCESS_PID = re.compile(r"(?P<process>.*?):(?P<pid>[0-9]{1,10})$")
 
 
@@ -202,7 +214,10 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     if pcb is not None:
         row["pcb"] = pcb
     n1, n2, n3 = g("n1"), g("n2"), g("n3")
-    counters: dict[str, int | float] = {}
+    counters: dict[str, int | float | str] = {}
+    flowhash = g("flowhash")
+    if flowhash is not None:
+        counters["flowhash"] = int(flowhash, 16)  # macOS -A: the flow's hash, in hex
     if n3 is not None or cols.rexmit:
         if n1 is not None:
             counters["rexmit"], counters["ooorcv"] = int(n1), int(n2)
@@ -243,7 +258,7 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     return row, leftover
 
 
-def _tail(row: Row, text: str, cols: Columns, counters: dict[str, int | float]) -> str | None:
+def _tail(row: Row, text: str, cols: Columns, counters: dict[str, int | float | str]) -> str | None:
     """Fill the columns after the state from their titles; the text that fits none."""
     titles = cols.tail
     if "process:pid" in titles:
@@ -258,7 +273,9 @@ def _tail(row: Row, text: str, cols: Columns, counters: dict[str, int | float]) 
             o = _PROCESS_PID.match(owner)
             if o is not None:
                 row["pid"] = int(o.group("pid"))
-                row["process"] = o.group("process").rstrip() or None
+                row["process"] = process = o.group("process").strip() or None
+                # macOS prints at most 16 characters of the name
+                row["process_truncated"] = process is not None and len(process) >= PROCESS_WIDTH
                 values = head + (rest_words[len(rest_words) - after :] if after else [])
                 names = titles[:at] + titles[at + 1 :]
                 return _values(row, names, values, counters)
@@ -266,7 +283,7 @@ def _tail(row: Row, text: str, cols: Columns, counters: dict[str, int | float]) 
 
 
 def _values(
-    row: Row, titles: tuple[str, ...], values: list[str], counters: dict[str, int | float]
+    row: Row, titles: tuple[str, ...], values: list[str], counters: dict[str, int | float | str]
 ) -> str | None:
     if len(values) > len(titles):
         return " ".join(values[len(titles) :])
@@ -274,7 +291,7 @@ def _values(
     for title, text in zip(titles, values, strict=False):
         if text == "-":
             continue
-        value = _number(text)
+        value = _number(text, title)
         if value is None:
             return text
         if title == "pid" and isinstance(value, int):
