@@ -121,6 +121,7 @@ def columns(header: str | None) -> Columns:
         return Columns()
     local, foreign = header.find("Local Address"), header.find("Foreign Address")
     after = header[foreign + len("Foreign Address") :]
+    after = after.replace("(State)", "(state)")  # one published Sonoma header capitalises it
     state = "(state)" in after
     if state:
         after = after.split("(state)", 1)[1]
@@ -390,7 +391,7 @@ HEADER = named(
     pp.Opt(phrases(("Tcpcb", "Socket"), "control block title", "-A titles"))
     + rest(
         r"(?:[ \t]+Flowhash)?[ \t]*Proto[ \t]+"
-        r"(?:Recv-Q[ \t]+Send-Q[ \t]+Local Address[ \t]+Foreign Address[ \t]+(?:\(state\)|R-MBUF)"
+        r"(?:Recv-Q[ \t]+Send-Q[ \t]+Local Address[ \t]+Foreign Address[ \t]+(?:\([sS]tate\)|R-MBUF)"
         r"|Rexmit[ \t]+OOORcv[ \t]+0-win[ \t]+Local Address[ \t]+Foreign Address)(?:[ \t].*)?$",
         "BSD column titles",
     ),
