@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperGroup
 
 from netnorm.errors import InputError, NetnormError, UsageError
-from netnorm.model.enums import Platform, Severity
+from netnorm.model.enums import Platform, Severity, StrEnum
 
 
 class _Group(TyperGroup):
@@ -636,27 +636,63 @@ def schema(
     _stdout().write(json.dumps(cls.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
+class Target(StrEnum):
+    """What ``netnorm flags`` writes for."""
+
+    LINUX = "linux"
+    WINDOWS = "windows"
+    SS = "ss"
+    LSOF = "lsof"
+    FREEBSD = "freebsd"
+    MACOS = "macos"
+
+
+class Source(StrEnum):
+    """The platform of a ``netstat`` command line."""
+
+    LINUX = "linux"
+    WINDOWS = "windows"
+    FREEBSD = "freebsd"
+    MACOS = "macos"
+
+
 @app.command()
 def flags(
-    command: Annotated[str, typer.Argument(help='A netstat command line, e.g. "netstat -npt".')],
+    command: Annotated[
+        str, typer.Argument(help='A netstat, ss or lsof command line, e.g. "netstat -npt".')
+    ],
     to: Annotated[
-        Platform, typer.Option("--to", help="The platform to translate to.")
-    ] = Platform.WINDOWS,
+        Target, typer.Option("--to", help="The tool (or netstat platform) to translate to.")
+    ] = Target.WINDOWS,
+    source: Annotated[
+        Source | None,
+        typer.Option(
+            "--from",
+            help="The platform of a netstat command line [default: windows with --to linux, "
+            "else linux].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Translate netstat options between Linux and Windows, and say what has no equivalent.
+    """Translate listing options between netstat (Linux, Windows, FreeBSD, macOS), ss and
+    lsof, and say what has no equivalent.
 
-    The same letters mean different things: -p is "program" on Linux and "protocol" on
-    Windows, -o is "timers" on Linux and "PID" on Windows.
+    The same letters mean different things: -p is "program" on Linux, "protocol" on Windows,
+    FreeBSD and macOS; -o is "timers" on Linux and "PID" on Windows.
 
     Examples:
 
       netnorm flags "netstat -npt" --to windows
 
+      netnorm flags "netstat -npt" --to ss
+
+      netnorm flags "ss -tlnp" --to lsof
+
       netnorm flags "netstat -anob" --to linux
     """
-    from netnorm.flags import translate
+    from netnorm.flags import equivalent
 
-    result = translate(command, to)
+    result = equivalent(command, to.value, source.value if source is not None else None)
     out = _stdout()
     out.write(result.command + "\n")
     for note in result.notes:

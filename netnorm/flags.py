@@ -1,4 +1,5 @@
-"""Translate a netstat command line between Linux net-tools and Windows netstat.exe.
+"""Translate a socket listing command line between tools: netstat on Linux, Windows, FreeBSD
+and macOS, iproute2 ``ss`` and ``lsof -i``.
 
 Both tools share letters that mean different things (``-p`` is "program" on Linux and "protocol"
 on Windows; ``-o`` is "timers" on Linux and "PID" on Windows; ``-e`` is "extended" on Linux and
@@ -8,7 +9,9 @@ on Windows; ``-o`` is "timers" on Linux and "PID" on Windows; ``-e`` is "extende
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from netnorm.errors import UsageError
 from netnorm.model.enums import Platform
@@ -213,3 +216,253 @@ def translate(command: str, to: Platform) -> Translation:
     if to is Platform.WINDOWS:
         return linux_to_windows(command)
     return windows_to_linux(command)
+
+
+# -- between tools ---------------------------------------------------------------------------
+
+#: What ``netnorm flags --to`` can write.
+TARGETS = ("linux", "windows", "ss", "lsof", "freebsd", "macos")
+
+
+@dataclass
+class Intent:
+    """What a listing command asks for, whatever tool it is written for."""
+
+    listeners: str = "none"  # all, only or none (connections only)
+    numeric: bool = False
+    owners: bool = False
+    protocols: set[str] = field(default_factory=set)  # tcp, udp; empty: both
+    extended: bool = False
+    timers: bool = False
+    unix: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _linux_intent(command: str) -> Intent:
+    letters = set(_linux_letters(_tokens(command)))
+    linux_to_windows(command)  # the same errors for unknown letters
+    intent = Intent(
+        listeners="all" if "a" in letters else "only" if "l" in letters else "none",
+        numeric="n" in letters,
+        owners="p" in letters,
+        protocols={p for letter, p in (("t", "tcp"), ("u", "udp")) if letter in letters},
+        extended="e" in letters,
+        timers="o" in letters,
+        unix="x" in letters,
+    )
+    return intent
+
+
+_SS_LONG = {
+    "--tcp": "t",
+    "--udp": "u",
+    "--all": "a",
+    "--listening": "l",
+    "--numeric": "n",
+    "--processes": "p",
+    "--extended": "e",
+    "--options": "o",
+    "--info": "i",
+    "--memory": "m",
+    "--unix": "x",
+    "--raw": "w",
+    "--resolve": "r",
+}
+
+
+def _ss_intent(words: list[str]) -> Intent:
+    letters: set[str] = set()
+    for word in words:
+        if word.startswith("--") and word in _SS_LONG:
+            letters.add(_SS_LONG[word])
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 1:
+            letters.update(word[1:])
+        else:
+            raise UsageError(f"unexpected argument {word!r} for ss")
+    unknown = sorted(letters - set("tuwxalnpeoimr46H"))
+    if unknown:
+        raise UsageError(f"unknown ss option -{unknown[0]}")
+    return Intent(
+        listeners="all" if "a" in letters else "only" if "l" in letters else "none",
+        numeric="n" in letters,
+        owners="p" in letters,
+        protocols={p for letter, p in (("t", "tcp"), ("u", "udp")) if letter in letters},
+        extended="e" in letters,
+        timers="o" in letters,
+        unix="x" in letters,
+    )
+
+
+def _lsof_intent(words: list[str]) -> Intent:
+    intent = Intent(listeners="all", owners=True)
+    numeric = {"n": False, "P": False}
+    for word in words:
+        if word.startswith("-i"):
+            proto = word[2:].lstrip("46").split("@")[0].split(":")[0].lower()
+            if proto in ("tcp", "udp"):
+                intent.protocols.add(proto)
+        elif word.startswith("-s") and ":" in word:
+            states = word.split(":", 1)[1]
+            if states == "LISTEN":
+                intent.listeners = "only"
+            elif states == "^LISTEN":
+                intent.listeners = "none"
+        elif word.startswith("-") and set(word[1:]) <= {"n", "P"} and len(word) > 1:
+            for letter in word[1:]:
+                numeric[letter] = True
+        elif word.startswith(("+c", "-c")) or word.isdigit():
+            continue
+        else:
+            raise UsageError(f"unexpected argument {word!r} for lsof")
+    intent.numeric = numeric["n"] and numeric["P"]
+    return intent
+
+
+def _bsd_intent(words: list[str]) -> Intent:
+    intent = Intent()
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("-") or len(word) < 2:
+            raise UsageError(f"unexpected argument {word!r} for BSD netstat")
+        for j, letter in enumerate(word[1:]):
+            if letter == "p":
+                proto = word[j + 2 :] or (words[i + 1] if i + 1 < len(words) else "")
+                if not word[j + 2 :]:
+                    i += 1
+                if proto.lower() not in ("tcp", "udp"):
+                    raise UsageError("-p needs a protocol (tcp or udp)")
+                intent.protocols.add(proto.lower())
+                break
+            if letter == "a":
+                intent.listeners = "all"
+            elif letter == "n":
+                intent.numeric = True
+            elif letter == "v":
+                intent.owners = True  # macOS -v shows the pid
+            elif letter not in "AWTxbL46f":
+                raise UsageError(f"unknown BSD netstat option -{letter}")
+        i += 1
+    return intent
+
+
+def _write_linux(intent: Intent) -> str:
+    letters = {"all": "a", "only": "l"}.get(intent.listeners, "")
+    letters += "e" if intent.extended else ""
+    letters += "n" if intent.numeric else ""
+    letters += "o" if intent.timers else ""
+    letters += "p" if intent.owners else ""
+    if len(intent.protocols) == 1:
+        letters += "t" if "tcp" in intent.protocols else "u"
+    letters += "x" if intent.unix else ""
+    return "netstat -" + letters if letters else "netstat"
+
+
+def _write_ss(intent: Intent) -> str:
+    letters = {"all": "a", "only": "l"}.get(intent.listeners, "")
+    letters += "e" if intent.extended else ""
+    letters += "n" if intent.numeric else ""
+    letters += "o" if intent.timers else ""
+    letters += "p" if intent.owners else ""
+    protocols = intent.protocols or {"tcp", "udp"}
+    letters += "t" if "tcp" in protocols else ""
+    letters += "u" if "udp" in protocols else ""
+    letters += "x" if intent.unix else ""
+    return "ss -" + letters
+
+
+def _write_lsof(intent: Intent) -> str:
+    words = ["lsof"]
+    if intent.numeric:
+        words.append("-nP")
+    protocols = sorted(intent.protocols)
+    words.append("-i" + protocols[0].upper() if len(protocols) == 1 else "-i")
+    if protocols != ["udp"]:
+        if intent.listeners == "only":
+            words.append("-sTCP:LISTEN")
+        elif intent.listeners == "none":
+            words.append("-sTCP:^LISTEN")
+            if protocols != ["tcp"]:
+                intent.notes.append("-sTCP:^LISTEN leaves out TCP listeners, not UDP sockets")
+    if not intent.owners:
+        intent.notes.append("lsof always shows the command, PID and user")
+    return " ".join(words)
+
+
+def _write_bsd(intent: Intent, macos: bool) -> str:
+    letters = "a" if intent.listeners != "none" else ""
+    letters += "n" if intent.numeric else ""
+    if intent.listeners == "only":
+        intent.notes.append("-a lists every socket: BSD netstat has no listeners-only mode")
+    if intent.owners:
+        if macos:
+            letters += "v"
+            intent.notes.append("-v: macOS shows the pid (and, since macOS 26, the process)")
+        else:
+            intent.notes.append("FreeBSD netstat shows no owners: sockstat -46 lists them")
+    text = "netstat -" + letters if letters else "netstat"
+    if len(intent.protocols) == 1:
+        text += " -p " + next(iter(intent.protocols))
+    if macos and intent.protocols == set():
+        intent.notes.append("on macOS -p names a protocol, not the PID")
+    return text
+
+
+def equivalent(command: str, target: str, source: str | None = None) -> Translation:
+    """The nearest command line for ``target`` (one of ``TARGETS``) that lists what
+    ``command`` lists: netstat on Linux, Windows, FreeBSD or macOS, ``ss`` or ``lsof``.
+
+    Args:
+        command: the command line, starting with its program name.
+        target: the tool and platform to write for.
+        source: for a ``netstat`` command, its platform (``linux``, ``windows``, ``freebsd``,
+            ``macos``); by default Windows when translating to Linux, else Linux.
+
+    Raises:
+        UsageError: an unknown target, or an option the source tool does not have.
+    """
+    if target not in TARGETS:
+        raise UsageError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"cannot read the command line: {exc}") from None
+    program = words[0].lower().removesuffix(".exe") if words else "netstat"
+    if program == "ss":
+        intent = _ss_intent(words[1:])
+    elif program == "lsof":
+        intent = _lsof_intent(words[1:])
+    elif program == "netstat":
+        platform = source or ("windows" if target == "linux" else "linux")
+        if platform == "windows":
+            if target == "linux":
+                return windows_to_linux(command)
+            translated = windows_to_linux(command)
+            intent = _linux_intent(translated.command)
+            intent.notes = translated.notes
+        elif platform in ("freebsd", "macos"):
+            intent = _bsd_intent(words[1:])
+        elif platform == "linux":
+            if target == "windows":
+                return linux_to_windows(command)
+            intent = _linux_intent(command)
+        else:
+            raise UsageError(f"unknown platform {platform!r} for netstat")
+    else:
+        raise UsageError(f"netnorm translates netstat, ss and lsof, not {words[0]!r}")
+    if target == "windows":
+        translated = linux_to_windows(_write_linux(intent))
+        return Translation(translated.command, intent.notes + translated.notes)
+    writers: dict[str, Callable[[Intent], str]] = {
+        "linux": _write_linux,
+        "ss": _write_ss,
+        "lsof": _write_lsof,
+        "freebsd": partial(_write_bsd, macos=False),
+        "macos": partial(_write_bsd, macos=True),
+    }
+    if intent.unix and target in ("lsof", "freebsd", "macos"):
+        intent.notes.append(
+            "UNIX domain sockets: not in this translation (lsof -U, netstat -f unix)"
+        )
+    text = writers[target](intent)
+    return Translation(text, intent.notes)

@@ -391,7 +391,8 @@ HEADER = named(
     pp.Opt(phrases(("Tcpcb", "Socket"), "control block title", "-A titles"))
     + rest(
         r"(?:[ \t]+Flowhash)?[ \t]*Proto[ \t]+"
-        r"(?:Recv-Q[ \t]+Send-Q[ \t]+Local Address[ \t]+Foreign Address[ \t]+(?:\([sS]tate\)|R-MBUF)"
+        r"(?:Recv-Q[ \t]+Send-Q[ \t]+Local Address[ \t]+Foreign Address[ \t]+"
+        r"(?:\([sS]tate\)|R-MBUF)"
         r"|Rexmit[ \t]+OOORcv[ \t]+0-win[ \t]+Local Address[ \t]+Foreign Address)(?:[ \t].*)?$",
         "BSD column titles",
     ),

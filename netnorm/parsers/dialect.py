@@ -67,8 +67,8 @@ class Message:
     error: bool = False
     #: The message goes on over the next lines (an opening parenthesis not closed).
     opens: bool = False
-    #: Reported once per capture: later lines of the kind are recognised silently.
-    once: bool = False
+    #: A line that is recognised and needs no word (a row of a family netnorm does not read).
+    silent: bool = False
 
 
 @dataclass(frozen=True)

@@ -411,12 +411,7 @@ class Reader:
             return False  # inside a skipped section: its header and rows
 
         # the tool's own messages
-        if (
-            isinstance(event, Message)
-            and event.once
-            and cap is not None
-            and any(d["code"] == event.code for d in cap.diagnostics)
-        ):
+        if isinstance(event, Message) and event.silent and cap is not None:
             cap.last_line = lineno
             self._mark(lineno)
             return False
@@ -485,7 +480,13 @@ class Reader:
         assert self.deferred is not None
         lineno, line = self.deferred
         self.deferred = None
-        if next_line is not None and looks_like_header(next_line.strip()):
+        after = structure(next_line.strip()) if next_line is not None else None
+        if (
+            next_line is not None
+            and looks_like_header(next_line.strip())
+            # the header of a tool that prints only English has no translated title above it
+            and not (isinstance(after, Header) and after.dialect is not None)
+        ):
             yield from self._diagnose(
                 lineno,
                 DiagnosticSeverity.NOTICE,

@@ -103,9 +103,10 @@ class Columns:
 
     netid: bool | None = None
     process: bool | None = None
-    #: Seen in the rows: ``-e`` (uid, ino) and ``-o`` (timer) extras.
+    #: Seen in the rows: ``-e`` (uid, ino) and ``-o`` (timer) extras, host names (``-r``).
     extended: bool = False
     timers: bool = False
+    hosts: bool = False
 
 
 def columns(header: str | None) -> Columns:
@@ -143,9 +144,15 @@ def _endpoint_of(text: str) -> dict[str, Any]:
     if text.startswith("["):
         close = text.find("]")
         if close > 0:
-            after = text[close + 1 :]
-            return make_endpoint(text[1:close], after[1:] if after[:1] == ":" else after, False)
+            # the interface follows the bracket: [fe80::1]%ens18:123
+            zone, _, port = text[close + 1 :].rpartition(":")
+            inside = text[1:close] + zone if zone.startswith("%") else text[1:close]
+            return make_endpoint(inside, port, False)
     head, _, port = text.rpartition(":")
+    if head.startswith("*%"):  # the wildcard bound to an interface: *%enp1s0:ipv6-icmp
+        ep = make_endpoint("*", port, False)
+        ep["zone"] = head[2:]
+        return ep
     return make_endpoint(head, port, False)
 
 
@@ -188,7 +195,7 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
         else:
             row[side], shown = _field(g(side))
             family = family or shown
-    row["family"] = family
+    row["family"] = "ipv6" if netid == "icmp6" else family
     row["line"] = lineno
     extras = g("rest").strip()
     return row, (_extras(row, extras) if extras else None)
@@ -245,7 +252,11 @@ def continuation(row: Row, line: str) -> str | None:
     """An indented line after a row is its ``-i``/``-m`` details."""
     if _DETAIL.fullmatch(line) is None or ROW.re.match(line) is not None:
         return None
-    return "memory" if line.lstrip().startswith("skmem:") else "info"
+    text = line.strip()
+    if not text.startswith("skmem:"):
+        return "info"
+    # -m alone prints only the skmem:(…) word; with -i the TCP details follow it
+    return "memory" if text.endswith(")") and " " not in text else "info,memory"
 
 
 def count(cap: CaptureState, rows: list[Row]) -> None:
@@ -258,6 +269,8 @@ def count(cap: CaptureState, rows: list[Row]) -> None:
             cols.extended = True
         if not cols.timers and row["timer"] is not None:
             cols.timers = True
+        if not cols.hosts and (row["local"]["host"] or row["remote"]["host"]):
+            cols.hosts = True
         state = row["state_raw"]
         if state == "LISTEN" or (state == "UNCONN" and row["remote"]["port"] is None):
             listening += 1
@@ -286,8 +299,9 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
     cols: Columns = cap.columns[NAME]
     letters += "e" if cols.extended else ""
     letters += "o" if cols.timers else ""
-    letters += "i" if "info" in cap.continued else ""
-    letters += "m" if "memory" in cap.continued else ""
+    letters += "i" if any("info" in kind for kind in cap.continued) else ""
+    letters += "m" if any("memory" in kind for kind in cap.continued) else ""
+    letters += "r" if cols.hosts else ""
     letters += "x" if cap.unix_rows else ""
     shown = {
         "listeners": listeners,
@@ -351,8 +365,8 @@ def _other_family() -> Message:
     return Message(
         PLATFORM,
         "other-family",
-        "sockets of families netnorm does not read (netlink, packet, vsock …) were skipped",
-        once=True,
+        "socket of a family netnorm does not read (netlink, packet, vsock …)",
+        silent=True,
     )
 
 
