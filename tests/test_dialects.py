@@ -1,0 +1,104 @@
+"""The dialects side by side: no row fits two of them, and analysis and diff work on all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netnorm.cli import app
+from netnorm.decode import open_lines
+from netnorm.parsers.registry import DIALECTS
+from tests.conftest import CORPUS, SAMPLES, sample_files
+from tests.goldens import golden_path
+
+
+def _row_lines() -> list[tuple[str, str, str]]:
+    """(file, dialect directory, line) for every row a golden holds."""
+    rows = []
+    for path in sample_files():
+        golden = json.loads(golden_path(path).read_text(encoding="utf-8"))
+        with path.open("rb") as stream:
+            _, numbered = open_lines(stream, path.name)
+            text = dict(numbered)
+        for capture in golden["captures"]:
+            for connection in capture["connections"]:
+                rows.append((path.name, capture["tool"], text[connection["line"]]))
+    return rows
+
+
+def test_no_row_fits_two_dialects() -> None:
+    """Each row of every sample matches the row token of exactly one dialect, its own."""
+    rows = _row_lines()
+    assert {tool for _, tool, _ in rows} >= {"netstat", "ss", "lsof"}
+    for name, tool, line in rows:
+        fitting = [d for d in DIALECTS if d.ROW.re.match(line) is not None]
+        assert len(fitting) == 1, f"{name}: {line!r} fits {[d.NAME for d in fitting]}"
+        assert tool == fitting[0].TOOL
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/jc is not present")
+def test_no_corpus_row_fits_two_dialects() -> None:
+    for path in sorted(CORPUS.glob("*.out")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            fitting = [d.NAME for d in DIALECTS if d.ROW.re.match(line) is not None]
+            assert len(fitting) <= 1, f"{path.name}: {line!r} fits {fitting}"
+
+
+@pytest.mark.parametrize(
+    ("folder", "platform", "tool"),
+    [
+        ("ss", "linux", "ss"),
+        ("lsof", None, "lsof"),
+        ("freebsd", "freebsd", "netstat"),
+        ("macos", "macos", "netstat"),
+    ],
+)
+def test_analyze_reads_every_dialect(
+    run: CliRunner, folder: str, platform: str | None, tool: str
+) -> None:
+    """analyze gives a verdict on each capture, with the tool and platform of its dialect."""
+    for path in sorted((SAMPLES / folder).glob("*.txt")):
+        result = run.invoke(app, ["analyze", "-f", "json", str(path)])
+        assert result.exit_code in (0, 1), result.stderr
+        report = json.loads(result.stdout)
+        golden = json.loads(golden_path(path).read_text(encoding="utf-8"))
+        rows = sum(len(c["connections"]) for c in golden["captures"])
+        assert report["summary"]["connections"] == rows
+        for capture in report["captures"]:
+            assert capture["tool"] == tool
+            assert platform is None or capture["platform"] == platform
+            assert all(c["reach"] is not None for c in capture["connections"])
+
+
+SS = (
+    "State  Recv-Q Send-Q   Local Address:Port     Peer Address:Port Process\n"
+    "LISTEN 0      128            0.0.0.0:22            0.0.0.0:*     "
+    'users:(("sshd",pid=812,fd=3))\n'
+    "ESTAB  0      0             10.0.0.5:22           10.0.0.9:51514 "
+    'users:(("sshd",pid=4120,fd=4))\n'
+    "ESTAB  0      0             10.0.0.5:50000    140.82.112.3:443   "
+    'users:(("curl",pid=5001,fd=5))\n'
+)
+WINDOWS = (
+    "\r\nActive Connections\r\n\r\n"
+    "  Proto  Local Address          Foreign Address        State           PID\r\n"
+    "  TCP    0.0.0.0:22             0.0.0.0:0              LISTENING       2716\r\n"
+    "  TCP    10.0.0.5:22            10.0.0.9:51514         ESTABLISHED     3104\r\n"
+)
+
+
+def test_diff_of_ss_against_windows_netstat(tmp_path: Path, run: CliRunner) -> None:
+    """One schema: the same sockets in ss and in netstat -ano are the same connections."""
+    linux = tmp_path / "linux-ss.txt"
+    windows = tmp_path / "windows-ano.txt"
+    linux.write_text(SS, encoding="utf-8")
+    windows.write_bytes(WINDOWS.encode("ascii"))
+    result = run.invoke(app, ["diff", "-f", "json", str(windows), str(linux)])
+    assert result.exit_code == 1, result.stderr
+    diff = json.loads(result.stdout)
+    assert diff["removed"] == []
+    added = [(c["remote"]["address"], c["remote"]["port"], c["state"]) for c in diff["added"]]
+    assert added == [("140.82.112.3", 443, "ESTABLISHED")]
