@@ -8,7 +8,10 @@ real tool (column widths measured on the captures in the jc test fixtures):
 * ``linux-anp.txt``: net-tools ``netstat -anp`` (LF line endings);
 * ``windows-ano.txt``: Windows ``netstat -ano`` (CRLF);
 * ``windows-anob.txt``: Windows ``netstat -anob`` (CRLF): the same connection rows as
-  ``windows-ano.txt``, each followed by its owner block (none for TIME_WAIT rows).
+  ``windows-ano.txt``, each followed by its owner block (none for TIME_WAIT rows);
+* ``linux-ss-tuanp.txt``: iproute2 6.1 ``ss -tuanp`` (LF), each column padded to a fixed
+  width as ss pads it to its widest value. It has the Netid column: ``jc --ss`` cannot read a
+  listing without one (``ss -tanp``).
 
 The output depends only on ``--rows`` and ``--seed``. Rows are produced one at a time and
 written straight to the file.
@@ -28,7 +31,8 @@ from typing import NamedTuple, TextIO
 LINUX_ANP = "linux-anp.txt"
 WINDOWS_ANO = "windows-ano.txt"
 WINDOWS_ANOB = "windows-anob.txt"
-FILE_NAMES: tuple[str, ...] = (LINUX_ANP, WINDOWS_ANO, WINDOWS_ANOB)
+SS_TUANP = "linux-ss-tuanp.txt"
+FILE_NAMES: tuple[str, ...] = (LINUX_ANP, WINDOWS_ANO, WINDOWS_ANOB, SS_TUANP)
 
 DEFAULT_ROWS = 100_000
 DEFAULT_SEED = 1
@@ -611,6 +615,98 @@ def _owner_block(proc: WindowsProcess, rng: random.Random) -> Iterator[str]:
 
 
 # --------------------------------------------------------------------------------------
+# iproute2 ss layout
+# --------------------------------------------------------------------------------------
+
+# The widths ss 6.1 computes for such a listing: each column is as wide as its widest value
+# (a bracketed IPv6 address with its colon, a five-owner users:(...) list).
+_SS_ADDR, _SS_PORT, _SS_PEER, _SS_PEER_PORT, _SS_PROCESS = 46, 5, 42, 5, 110
+SS_HEADER = (
+    f"{'Netid':<5} {'State':<10} {'Recv-Q':<6} {'Send-Q':<6} {'Local Address:':>{_SS_ADDR}}"
+    f"{'Port':<{_SS_PORT}} {'Peer Address:':>{_SS_PEER}}{'Port':<{_SS_PEER_PORT}} "
+    f"{'Process':<{_SS_PROCESS}}"
+)
+_SS_STATES: tuple[str, ...] = ("ESTAB", "TIME-WAIT", "CLOSE-WAIT", "SYN-RECV")
+
+
+def _comm(name: str) -> str:
+    """The command name ss shows: the kernel's 15-character comm, not argv."""
+    return name.split(":")[0].split()[0][:15]
+
+
+def ss_row(
+    netid: str,
+    state: str,
+    recv_q: int,
+    send_q: int,
+    local: tuple[str, str],
+    peer: tuple[str, str],
+    users: str,
+) -> str:
+    """One ss row, every column padded as ss pads it."""
+    return (
+        f"{netid:<5} {state:<10} {recv_q:<6} {send_q:<6} {local[0] + ':':>{_SS_ADDR}}"
+        f"{local[1]:<{_SS_PORT}} {peer[0] + ':':>{_SS_PEER}}{peer[1]:<{_SS_PEER_PORT}} "
+        f"{users:<{_SS_PROCESS}}\n"
+    )
+
+
+def _ss_users(host: _LinuxHost, proc: LinuxProcess, owners: int = 1) -> str:
+    fd = host.rng.randint(3, 400)
+    parts = [f'("{_comm(proc.name)}",pid={proc.pid - i},fd={fd})' for i in range(owners)]
+    return "users:(" + ",".join(parts) + ")"
+
+
+def ss_lines(rows: int, seed: int) -> Iterator[str]:
+    """Yield every line of an ``ss -tuanp`` capture with ``rows`` rows (a tenth UDP, about a
+    fifth TCP listeners, a fifth IPv6)."""
+    rng = random.Random(f"netnorm-bench-ss-{seed}")
+    host = _LinuxHost(rng)
+    yield SS_HEADER + "\n"
+    for _ in range(rows):
+        v6 = rng.random() < 0.2
+        if rng.random() < 0.1:
+            here = rng.choice(("[::]", "*")) if v6 else rng.choice(("0.0.0.0", "127.0.0.53%lo"))
+            port = str(rng.choice((53, 68, 123, 323, 5353, host.ephemeral())))
+            peer = ("[::]" if v6 else "0.0.0.0", "*")
+            users = _ss_users(host, host.process())
+            yield ss_row("udp", "UNCONN", 0, 0, (here, port), peer, users)
+            continue
+        if rng.random() < 0.2:
+            if rng.random() < 0.3:
+                port, proc = rng.choice(host.services)
+            else:
+                port, proc = rng.randint(1024, 65_535), host.process()
+            here = rng.choice(("[::]", "[::1]")) if v6 else rng.choice(("0.0.0.0", "127.0.0.1"))
+            peer = ("[::]" if v6 else "0.0.0.0", "*")
+            users = _ss_users(host, proc, rng.choice((1, 1, 1, 2, 5)))
+            backlog = rng.choice((128, 511, 4096))
+            yield ss_row("tcp", "LISTEN", 0, backlog, (here, str(port)), peer, users)
+            continue
+        state = rng.choices(_SS_STATES, _LINUX_TCP_WEIGHTS)[0]
+        svc_port, svc_proc = rng.choice(host.services)
+        if v6 and rng.random() < 0.3:
+            here = f"[::ffff:{rng.choice(host.ipv4)}]"
+            there = f"[::ffff:{_public_ipv4(rng)}]"
+        elif v6:
+            here = f"[{rng.choice(host.ipv6)}]"
+            there = f"[{_short_ipv6(rng, _V6_REMOTE_PREFIXES, 17)}]"
+        else:
+            here = rng.choice(host.ipv4)
+            there = _public_ipv4(rng) if rng.random() < 0.6 else _private_ipv4(rng)
+        if rng.random() < 0.5 or state == "SYN-RECV":
+            local, peer = (here, str(svc_port)), (there, str(rng.randint(1024, 65_535)))
+            proc = svc_proc
+        else:
+            local = (here, str(host.ephemeral()))
+            peer = (there, str(rng.choice(_REMOTE_SERVER_PORTS)))
+            proc = host.process()
+        users = "" if state in ("TIME-WAIT", "SYN-RECV") else _ss_users(host, proc)
+        recv_q, send_q = host.queues(0.08 if state == "ESTAB" else 0.0)
+        yield ss_row("tcp", state, recv_q, send_q, local, peer, users)
+
+
+# --------------------------------------------------------------------------------------
 # Files
 # --------------------------------------------------------------------------------------
 
@@ -639,15 +735,21 @@ def write_windows_anob(path: Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT
     return _write_lines(path, windows_lines(rows, seed, owners=True))
 
 
+def write_ss_tuanp(path: Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED) -> Path:
+    """Write an iproute2 ``ss -tuanp`` capture."""
+    return _write_lines(path, ss_lines(rows, seed))
+
+
 def generate_all(
     outdir: Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED
 ) -> dict[str, Path]:
-    """Write all three captures into ``outdir``; return their paths by file name."""
+    """Write all the captures into ``outdir``; return their paths by file name."""
     outdir.mkdir(parents=True, exist_ok=True)
     return {
         LINUX_ANP: write_linux_anp(outdir / LINUX_ANP, rows, seed),
         WINDOWS_ANO: write_windows_ano(outdir / WINDOWS_ANO, rows, seed),
         WINDOWS_ANOB: write_windows_anob(outdir / WINDOWS_ANOB, rows, seed),
+        SS_TUANP: write_ss_tuanp(outdir / SS_TUANP, rows, seed),
     }
 
 
@@ -659,7 +761,7 @@ def _print_summary(paths: dict[str, Path], rows: int, stream: TextIO) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("outdir", type=Path, help="directory to write the three files into")
+    parser.add_argument("outdir", type=Path, help="directory to write the files into")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="connection rows per file")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     args = parser.parse_args(argv)

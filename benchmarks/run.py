@@ -70,6 +70,8 @@ BENCH_FILES: tuple[BenchFile, ...] = (
     BenchFile("linux", generate.LINUX_ANP, "--netstat", 8.0, 12.0),
     BenchFile("windows-ano", generate.WINDOWS_ANO, "--netstat", 2.5, 4.0),
     BenchFile("windows-anob", generate.WINDOWS_ANOB, "--netstat", 2.5, 4.0),
+    # the aim for ss: at least the ratio the Linux netstat parser reaches
+    BenchFile("ss", generate.SS_TUANP, "--ss", 8.0, 12.0),
 )
 BY_NAME = {spec.name: spec for spec in BENCH_FILES}
 BY_KEY = {spec.key: spec for spec in BENCH_FILES}

@@ -28,7 +28,8 @@ def _platform(platform: Platform | str | None) -> Platform | None:
     try:
         return Platform(platform.lower())
     except ValueError:
-        raise InputError(f"unknown platform {platform!r}; use linux or windows") from None
+        choices = ", ".join(p.value for p in Platform)
+        raise InputError(f"unknown platform {platform!r}; use one of {choices}") from None
 
 
 def open_source(source: Source | BinaryIO, name: str | None = None) -> tuple[BinaryIO, str, bool]:

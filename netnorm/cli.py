@@ -39,8 +39,9 @@ app = typer.Typer(
     name="netnorm",
     cls=_Group,
     help=(
-        "Read saved or piped netstat output from Linux and Windows, normalize it into one "
-        "schema, and show which connections leave the network.\n\n"
+        "Read saved or piped socket listings (netstat on Linux, Windows, FreeBSD and macOS; "
+        "ss; lsof -i; PowerShell Get-NetTCPConnection), normalize them into one schema, and "
+        "show which connections leave the network.\n\n"
         "Examples:\n\n"
         "  netstat -npt | netnorm analyze\n\n"
         "  netnorm analyze --name-pattern '{host}_{time}.txt' audit/\n\n"
@@ -184,7 +185,11 @@ PathsArg = Annotated[
 ]
 PlatformOpt = Annotated[
     Platform | None,
-    typer.Option("--platform", help="Skip detection: treat every row as linux or windows."),
+    typer.Option(
+        "--platform",
+        help="Read only the dialects of one platform (linux: netstat, ss, lsof; windows: "
+        "netstat, PowerShell; macos; freebsd); rows of the others become diagnostics.",
+    ),
 ]
 HostOpt = Annotated[str | None, typer.Option("--host", help="Record this host on every capture.")]
 EncodingOpt = Annotated[
@@ -240,8 +245,9 @@ def parse(
 ) -> None:
     """Normalize netstat captures into one schema and print them.
 
-    Linux (net-tools) and Windows (netstat.exe) output is detected per row; a file may hold
-    several snapshots (netstat -c, netstat -ano 5, appended logs), each becomes one capture.
+    netstat (Linux, Windows, FreeBSD, macOS), ss, lsof -i and PowerShell output is detected
+    per row; a file may hold several snapshots (netstat -c, netstat -ano 5, appended logs),
+    each becomes one capture.
     Lines that are not netstat output are reported on stderr as file:line: message.
 
     Examples:

@@ -32,11 +32,12 @@ def _row_lines() -> list[tuple[str, str, str]]:
 def test_no_row_fits_two_dialects() -> None:
     """Each row of every sample matches the row token of exactly one dialect, its own."""
     rows = _row_lines()
-    assert {tool for _, tool, _ in rows} >= {"netstat", "ss", "lsof"}
+    assert {tool for _, tool, _ in rows} >= {"netstat", "ss", "lsof", "get-nettcpconnection"}
     for name, tool, line in rows:
         fitting = [d for d in DIALECTS if d.ROW.re.match(line) is not None]
         assert len(fitting) == 1, f"{name}: {line!r} fits {[d.NAME for d in fitting]}"
-        assert tool == fitting[0].TOOL
+        # PowerShell's dialect reads Get-NetUDPEndpoint too, and names it in the capture
+        assert tool in (fitting[0].TOOL, "get-netudpendpoint" * (fitting[0].NAME == "powershell"))
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/jc is not present")
@@ -54,10 +55,11 @@ def test_no_corpus_row_fits_two_dialects() -> None:
         ("lsof", None, "lsof"),
         ("freebsd", "freebsd", "netstat"),
         ("macos", "macos", "netstat"),
+        ("powershell", "windows", None),
     ],
 )
 def test_analyze_reads_every_dialect(
-    run: CliRunner, folder: str, platform: str | None, tool: str
+    run: CliRunner, folder: str, platform: str | None, tool: str | None
 ) -> None:
     """analyze gives a verdict on each capture, with the tool and platform of its dialect."""
     for path in sorted((SAMPLES / folder).glob("*.txt")):
@@ -68,7 +70,7 @@ def test_analyze_reads_every_dialect(
         rows = sum(len(c["connections"]) for c in golden["captures"])
         assert report["summary"]["connections"] == rows
         for capture in report["captures"]:
-            assert capture["tool"] == tool
+            assert tool is None or capture["tool"] == tool
             assert platform is None or capture["platform"] == platform
             assert all(c["reach"] is not None for c in capture["connections"])
 
@@ -102,3 +104,48 @@ def test_diff_of_ss_against_windows_netstat(tmp_path: Path, run: CliRunner) -> N
     assert diff["removed"] == []
     added = [(c["remote"]["address"], c["remote"]["port"], c["state"]) for c in diff["added"]]
     assert added == [("140.82.112.3", 443, "ESTABLISHED")]
+
+
+def test_platform_option_keeps_other_dialects_out(run: CliRunner) -> None:
+    """--platform windows reads no BSD rows, even under their own column header."""
+    path = SAMPLES / "freebsd" / "an--server.txt"
+    result = run.invoke(app, ["parse", "-f", "json", "--platform", "windows", str(path)])
+    report = json.loads(result.stdout)
+    assert sum(len(c["connections"]) for c in report["captures"]) == 0
+    result = run.invoke(app, ["parse", "-f", "json", "--platform", "macos", str(path)])
+    captures = json.loads(result.stdout)["captures"]
+    assert {c["platform"] for c in captures} == {"macos"}
+    assert sum(len(c["connections"]) for c in captures) == 36
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a descriptor past 9999: lsof prints * and its last three digits
+        (
+            "java       2201   app *123u  IPv6  23999      0t0  TCP *:8080 (LISTEN)",
+            {"pid": 2201, "state": "LISTEN", "owners": [{"fd": None, "access": "u"}]},
+        ),
+        # lsof -K: a thread's TID and command after the PID
+        (
+            "nginx      1603  1610 nginx-wrk root    6u  IPv4   23117      0t0  TCP *:80 (LISTEN)",
+            {"pid": 1603, "user": "root", "owners": [{"fd": 6, "access": "u"}]},
+        ),
+        # BSD: a state without a name is printed as its number
+        (
+            "tcp4       0      0 10.0.0.1.22            10.0.0.2.5556          5          ",
+            {"state": "UNKNOWN", "state_raw": "5"},
+        ),
+    ],
+)
+def test_rows_at_the_edges(line: str, expected: dict[str, object]) -> None:
+    from netnorm.api import iter_capture_dicts
+
+    captures = list(iter_capture_dicts(line + "\n"))
+    rows = [c for cap in captures for c in cap["connections"]]
+    assert len(rows) == 1 and not captures[0]["diagnostics"]
+    for key, value in expected.items():
+        if key == "owners":
+            assert [{k: o[k] for k in ("fd", "access")} for o in rows[0]["owners"]] == value
+        else:
+            assert rows[0][key] == value

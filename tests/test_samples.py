@@ -34,7 +34,23 @@ _SS |= {"SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE-
 _SS |= {"LAST-ACK", "CLOSING"}
 
 
-def _looks_like_row(kind: str, words: list[str]) -> bool:
+def _powershell_row(words: list[str], previous: str) -> bool:
+    """A table row (an address, then a port), a CSV row (a quoted first field that is not a
+    title), the first line of a list block (after a blank line), or the first property of a
+    JSON object (after its brace)."""
+    first = words[0]
+    address = first.removesuffix("…").removesuffix("...")
+    if set(address) <= set("0123456789abcdefABCDEF:.%") and set(address) & set(":."):
+        return len(words) > 1 and words[1].isdigit()
+    if first.startswith('"') and "," in first and not previous.startswith(" "):
+        # CSV rows start at the margin, after the header or another row
+        return not first.startswith(('"LocalAddress","', '"State","'))
+    if len(words) > 1 and words[1] == ":":
+        return not previous.strip()
+    return first.startswith('"') and first.endswith('":') and previous.strip() == "{"
+
+
+def _looks_like_row(kind: str, words: list[str], previous: str = "") -> bool:
     """Whether a line is a connection row, told by its words, independently of the parsers."""
     if not words:
         return False
@@ -44,6 +60,8 @@ def _looks_like_row(kind: str, words: list[str]) -> bool:
         return words[0] in _SS
     if kind == "lsof":
         return len(words) > 5 and words[4] in ("IPv4", "IPv6")
+    if kind == "powershell":
+        return _powershell_row(words, previous)
     return words[0] in _NETSTAT
 
 
@@ -55,7 +73,11 @@ def test_every_row_line_becomes_a_record(path: Path) -> None:
         _, numbered = open_lines(stream, path.name)
         lines = [text for _, text in numbered]
     kind = path.parent.name
-    row_lines = {i for i, line in enumerate(lines, 1) if _looks_like_row(kind, line.split())}
+    row_lines = {
+        i
+        for i, line in enumerate(lines, 1)
+        if _looks_like_row(kind, line.split(), lines[i - 2] if i > 1 else "")
+    }
     unix_lines = {
         i
         for i, line in enumerate(lines, 1)

@@ -94,7 +94,7 @@ class Connection(BaseModel):
 
     model_config = _CONFIG
 
-    protocol: Protocol = Field(description="tcp, udp, raw, udplite or sctp.")
+    protocol: Protocol = Field(description="tcp, udp, raw, udplite, sctp or icmp.")
     family: Family | None = Field(
         None,
         description="ipv4 or ipv6: from the protocol token on Linux (`tcp6`), from the address "
@@ -120,8 +120,9 @@ class Connection(BaseModel):
     )
     process_truncated: bool = Field(
         False,
-        description="True when the Linux PID/Program value is 19 characters long, the most "
-        "net-tools prints, so the name may have been cut.",
+        description="True when the name may have been cut: the Linux PID/Program value is 19 "
+        "characters long (the most net-tools prints), lsof's COMMAND is 9, macOS `-v`'s process "
+        "name is 16.",
     )
     components: list[str] = Field(
         default_factory=list,

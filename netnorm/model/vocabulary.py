@@ -430,3 +430,38 @@ SS_STATES: dict[str, str | None] = {
     "UNKNOWN": S.UNKNOWN.value,
     "UNDEF": S.UNKNOWN.value,
 }
+
+#: PowerShell ``Get-NetTCPConnection`` states: the names tables, lists and CSV show, and the
+#: numbers of ``ConvertTo-Json`` (the ``MSFT_NetTCPConnection.State`` values).
+POWERSHELL_STATES: dict[str, TcpState] = {
+    "Closed": S.CLOSED,
+    "Listen": S.LISTEN,
+    "SynSent": S.SYN_SENT,
+    "SynReceived": S.SYN_RECEIVED,
+    "Established": S.ESTABLISHED,
+    "FinWait1": S.FIN_WAIT_1,
+    "FinWait2": S.FIN_WAIT_2,
+    "CloseWait": S.CLOSE_WAIT,
+    "Closing": S.CLOSING,
+    "LastAck": S.LAST_ACK,
+    "TimeWait": S.TIME_WAIT,
+    "DeleteTCB": S.DELETE_TCB,
+    "Bound": S.BOUND,
+}
+POWERSHELL_STATE_NUMBERS: dict[int, str] = {
+    1: "Closed",
+    2: "Listen",
+    3: "SynSent",
+    4: "SynReceived",
+    5: "Established",
+    6: "FinWait1",
+    7: "FinWait2",
+    8: "CloseWait",
+    9: "Closing",
+    10: "LastAck",
+    11: "TimeWait",
+    12: "DeleteTCB",
+    100: "Bound",
+}
+#: ``AppliedSetting`` values (the TCP setting template a connection uses).
+POWERSHELL_SETTINGS = ("Internet", "Datacenter", "InternetCustom", "DatacenterCustom", "Compat")

@@ -37,6 +37,7 @@ TOOL = "netstat"
 PLATFORM = Platform.FREEBSD
 PLATFORMS: tuple[Platform, ...] = (Platform.FREEBSD, Platform.MACOS)
 UNIX_SECTION = True
+CONTINUATION_FIRST = False
 MULTILINE = False
 #: ``-A`` rows start with the control block address, in hex.
 ROW_STARTS: tuple[str, ...] = ("tcp", "udp", "icm", *"0123456789abcdef")
@@ -252,6 +253,17 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     tail = g("rest").strip()
     if state is not None:
         tail = f"{state} {tail}".strip()
+    elif (
+        row["state_raw"] is None
+        and row["protocol"] == "tcp"
+        and cols.state is not False
+        and not cols.rexmit
+    ):
+        # a state the tool has no name for is printed as its number
+        word, _, after = tail.partition(" ")
+        if word.isdigit() and len(word) <= 2 and (cols.tail or not after):
+            row["state"], row["state_raw"] = "UNKNOWN", word
+            tail = after.strip()
     row["line"] = lineno
     leftover = _tail(row, tail, cols, counters) if tail else None
     if counters:
@@ -300,6 +312,11 @@ def _values(
         else:
             counters[title] = value
     return None
+
+
+def accepts(match: re.Match[str], columns: Any) -> bool:
+    """Every match of ``ROW`` is a row."""
+    return True
 
 
 def continuation(row: Row, line: str) -> str | None:

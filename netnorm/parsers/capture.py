@@ -29,9 +29,13 @@ class CaptureState:
     index: int
     first_line: int
     platform: Platform | None = None
+    #: ``--platform`` gave the platform: the rows do not change it.
+    platform_forced: bool = False
     #: The ``Dialect.NAME`` of its rows (or, before the first row, of its heading or header);
     #: a name, not the module, so that the state pickles.
     dialect: str | None = None
+    #: The program, when the rows tell it more exactly than the dialect (``Capture.tool``).
+    tool: str | None = None
     host: str | None = None
     locale: str | None = None
     last_line: int = 0
@@ -105,7 +109,7 @@ class CaptureState:
             "source": self.source,
             "index": self.index,
             "platform": (self.platform or Platform.LINUX).value,
-            "tool": self.dialect_module().TOOL,
+            "tool": self.tool or self.dialect_module().TOOL,
             "host": self.host,
             "captured_at": None,
             "captured_at_source": None,

@@ -9,6 +9,8 @@ A dialect is one module (``linux_netstat``, ``windows_netstat`` …) with the na
   compiled regex on the hot path. ``ROW_STARTS``: the words a row starts with.
 - ``record(match, lineno, columns)``: the row match as a record (``netnorm.parsers.row.Row``),
   with the text that fits no column, if any.
+- ``accepts(match, columns)``: whether a match of ``ROW`` is a row given what the header
+  said (almost always true).
 - ``continuation(record, line)``: for rows that go on over several lines (Windows ``-b`` owner
   lines): attach the line to the record and say what it was, or ``None`` when it is not one.
 - ``columns(header)``: what a column header says the rows carry, passed to ``record``.
@@ -101,12 +103,18 @@ class Dialect(Protocol):
     ROW_STARTS: tuple[str, ...]
     #: Rows may go on over continuation lines (see ``continuation``).
     MULTILINE: bool
+    #: A line is first asked whether it continues the pending record, then whether it is a
+    #: row: continuation lines may look like rows (a ``State :`` line inside a list block).
+    CONTINUATION_FIRST: bool
     #: Its UNIX domain rows form a section of their own, after which Internet rows start a
     #: new capture (netstat); ``False`` when they share the table (``ss``).
     UNIX_SECTION: bool
 
     def record(self, match: re.Match[str], lineno: int, columns: Any) -> tuple[Row, str | None]:
         """The record of a row match, and the text of the row that fits no column."""
+
+    def accepts(self, match: re.Match[str], columns: Any) -> bool:
+        """Whether a match is a row where it stands (a CSV line needs its header first)."""
 
     def continuation(self, row: Row, line: str) -> str | None: ...
     def columns(self, header: str | None) -> Any: ...
@@ -141,7 +149,7 @@ def phrases(texts: Any, name: str, source: str, *, whole: bool = False) -> pp.Pa
         source: where the phrases come from, for the docs (a table of the vocabulary).
         whole: the phrase must end the line.
     """
-    ordered = sorted(set(texts), key=len, reverse=True)
+    ordered = sorted(set(texts), key=lambda t: (-len(t), t))  # the same order in every run
     PHRASE_TEXTS.update(ordered)
     element = pp.Regex(
         "(?:" + "|".join(re.escape(t) for t in ordered) + ")" + ("$" if whole else "")

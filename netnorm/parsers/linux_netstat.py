@@ -56,6 +56,7 @@ TOOL = "netstat"
 PLATFORM = Platform.LINUX
 PLATFORMS: tuple[Platform, ...] = (PLATFORM,)
 UNIX_SECTION = True
+CONTINUATION_FIRST = False
 MULTILINE = False
 ROW_STARTS: tuple[str, ...] = ("tcp", "udp", "raw", "sctp")
 
@@ -263,6 +264,11 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
                 row["process_truncated"] = len(owner) >= OWNER_WIDTH
             return row, None
     return row, _parse_rest(row, rest.strip(), base, cols)
+
+
+def accepts(match: re.Match[str], columns: Any) -> bool:
+    """Every match of ``ROW`` is a row."""
+    return True
 
 
 def continuation(row: Row, line: str) -> str | None:

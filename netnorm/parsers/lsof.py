@@ -32,6 +32,7 @@ TOOL = "lsof"
 PLATFORM = Platform.LINUX
 PLATFORMS: tuple[Platform, ...] = (Platform.LINUX, Platform.MACOS)
 UNIX_SECTION = True
+CONTINUATION_FIRST = False
 MULTILINE = False
 #: A row starts with its command name, which can be anything: every line is worth a try.
 ROW_STARTS: tuple[str, ...] = ("",)
@@ -40,9 +41,15 @@ ROW_STARTS: tuple[str, ...] = ("",)
 COMMAND_WIDTH = 9
 
 COMMAND = atom(rf"(?P<command>[^\s]{PLUS})", "COMMAND")
-PID = atom(rf"(?P<pid>[0-9]{{1,10}}){GAP}(?:(?P<tid>[0-9]{{1,10}}){GAP})?", "PID and TID")
+#: With threads listed (``-K``), a TID and the thread's command follow the PID.
+PID = atom(
+    rf"(?P<pid>[0-9]{{1,10}}){GAP}(?:(?P<tid>[0-9]{{1,10}}){GAP}(?:(?P<taskcmd>[^\s]{PLUS}){GAP})?)?",
+    "PID, TID and TASKCMD",
+)
 USER = atom(rf"(?P<user>[^\s]{PLUS})", "USER")
-FD = atom(r"(?P<fd>[0-9]{1,10})(?P<access>[rwu-]?)[A-Za-z ]?", "FD")
+#: The descriptor and its access mode; lsof prints ``*`` and the last three digits of a
+#: descriptor past 9999.
+FD = atom(r"(?P<fd>\*?[0-9]{1,10})(?P<access>[rwu-]?)[A-Za-z ]?", "FD")
 TYPE = atom(r"(?P<type>IPv4|IPv6)", "TYPE")
 DEVICE = atom(r"(?P<device>0x[0-9a-f]{1,16}|[0-9]{1,20})", "DEVICE")
 SIZE_OFF = atom(r"(?:0t[0-9]{1,20}|0x[0-9a-f]{1,16}|[0-9]{1,20})", "SIZE/OFF")
@@ -75,7 +82,14 @@ ROW = compose(
     "$",
 )
 
-_PROTOCOLS = {"TCP": "tcp", "UDP": "udp", "UDPLITE": "udplite", "SCTP": "sctp"}
+_PROTOCOLS = {
+    "TCP": "tcp",
+    "UDP": "udp",
+    "UDPLITE": "udplite",
+    "SCTP": "sctp",
+    "ICMP": "icmp",
+    "ICMPV6": "icmp",
+}
 
 
 @dataclass
@@ -161,11 +175,22 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
         row["pcb"] = device
     else:
         row["inode"] = int(device)
+    fd = g("fd")
     row["owners"] = [
-        {"pid": pid, "process": process, "fd": int(g("fd")), "access": g("access") or None}
+        {
+            "pid": pid,
+            "process": process,
+            "fd": None if fd[0] == "*" else int(fd),
+            "access": g("access") or None,
+        }
     ]
     row["line"] = lineno
     return row, None
+
+
+def accepts(match: re.Match[str], columns: Any) -> bool:
+    """Every match of ``ROW`` is a row."""
+    return True
 
 
 def continuation(row: Row, line: str) -> str | None:
@@ -184,7 +209,7 @@ def count(cap: CaptureState, rows: list[Row]) -> None:
             ep = row[side]
             cols.hosts = cols.hosts or ep["host"] is not None
             cols.services = cols.services or ep["service"] is not None
-    if cap.platform is Platform.LINUX and rows[0]["pcb"] is not None:
+    if cap.platform is Platform.LINUX and not cap.platform_forced and rows[0]["pcb"] is not None:
         cap.platform = Platform.MACOS
     cap.names_seen = cols.hosts or cols.services
     cap.tally(rows, listening)

@@ -93,8 +93,8 @@ class Reader:
     def _set_dialect(self, cap: CaptureState, dialect: Dialect | None) -> None:
         """Give the capture its dialect, and that dialect's platform unless the capture
         already has one of its platforms (a macOS section, ``--platform``)."""
-        if dialect is None:
-            return
+        if dialect is None or dialect not in self.dialects:
+            return  # a header or heading of a dialect --platform leaves out
         cap.dialect = dialect.NAME
         if cap.platform not in dialect.PLATFORMS:
             cap.platform = dialect.PLATFORM
@@ -104,7 +104,9 @@ class Reader:
     def _start(self, lineno: int) -> Iterator[Item]:
         yield from self._finish()
         self.count += 1
-        cap = CaptureState(self.source, self.count, lineno, host=self.host)
+        cap = CaptureState(
+            self.source, self.count, lineno, host=self.host, platform_forced=self.forced is not None
+        )
         cap.columns = {d.NAME: d.columns(None) for d in DIALECTS}
         if self.forced is not None:
             cap.platform = self.forced
@@ -171,6 +173,9 @@ class Reader:
         """
         it = iter(lines)
         for lineno, line in it:
+            pending = self.pending_dialect
+            if (not line or line.isspace()) and pending is not None and pending.CONTINUATION_FIRST:
+                yield from self._flush()  # a blank line ends a block of lines, as in a table
             while line and not line.isspace():
                 if self.deferred is not None:
                     yield from self._resolve_deferred(line)
@@ -217,10 +222,12 @@ class Reader:
             ``None`` at the end of the input.
         """
         match = dialect.ROW.re.match
+        accepts = dialect.accepts
         record = dialect.record
         count = dialect.count
         continuation = dialect.continuation
         multiline = dialect.MULTILINE
+        continuation_first = dialect.CONTINUATION_FIRST
         columns = cap.columns[dialect.NAME]
         continued = cap.continued
         structural = self.structural
@@ -230,8 +237,20 @@ class Reader:
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
+            if continuation_first and pending is not None:
+                kind = continuation(pending, line)
+                if kind is not None:
+                    cap.last_line = lineno
+                    continued.add(kind)
+                    if structural is not None:
+                        structural.append(lineno)
+                    continue
+                if not line or line.isspace():
+                    done.append(pending)  # a blank line ends a block of lines (Format-List)
+                    pending = None
+                    continue
             m = match(line)
-            if m is not None:
+            if m is not None and accepts(m, columns):
                 row, leftover = record(m, lineno, columns)
                 read.append(row)
                 if pending is not None:
@@ -254,7 +273,7 @@ class Reader:
                         yield CONNECTION, done, cap
                         done = []
                 continue
-            if pending is not None:
+            if pending is not None and not continuation_first:
                 kind = continuation(pending, line)
                 if kind is not None:
                     cap.last_line = lineno
@@ -295,6 +314,8 @@ class Reader:
         cap = self.capture
         if cap is None or self.deferred is not None or self.warning_open or self.preamble:
             return None
+        if self.pending_dialect is not None and self.pending_dialect.CONTINUATION_FIRST:
+            return None  # the next line may continue the pending record, whatever it looks like
         return (
             cap.platform,
             cap.dialect,
@@ -339,7 +360,11 @@ class Reader:
 
         # a row of a dialect not seen yet in this capture: it starts a table
         for dialect in self.dialects:
-            if stripped.startswith(dialect.ROW_STARTS) and dialect.ROW.re.match(line) is not None:
+            if not stripped.startswith(dialect.ROW_STARTS):
+                continue
+            m = dialect.ROW.re.match(line)
+            columns = cap.columns[dialect.NAME] if cap is not None else dialect.columns(None)
+            if m is not None and dialect.accepts(m, columns):
                 yield from self._row_capture(dialect, lineno)
                 assert self.capture is not None
                 self.capture.section = "inet"
@@ -411,8 +436,9 @@ class Reader:
             return False  # inside a skipped section: its header and rows
 
         # the tool's own messages
-        if isinstance(event, Message) and event.silent and cap is not None:
-            cap.last_line = lineno
+        if isinstance(event, Message) and event.silent:
+            if cap is not None:
+                cap.last_line = lineno
             self._mark(lineno)
             return False
         if isinstance(event, Message):

@@ -11,7 +11,14 @@ import pyparsing as pp
 
 from netnorm.model.enums import Platform
 from netnorm.model.vocabulary import HEADER_WORDS
-from netnorm.parsers import bsd_netstat, linux_netstat, lsof, ss, windows_netstat
+from netnorm.parsers import (
+    bsd_netstat,
+    linux_netstat,
+    lsof,
+    powershell,
+    ss,
+    windows_netstat,
+)
 from netnorm.parsers.dialect import (
     PHRASE_TEXTS,
     Dialect,
@@ -23,10 +30,24 @@ from netnorm.parsers.dialect import (
 )
 
 #: mypy --strict checks that each module has every name of ``Dialect``, with its types.
-DIALECTS: tuple[Dialect, ...] = (linux_netstat, windows_netstat, bsd_netstat, ss, lsof)
+DIALECTS: tuple[Dialect, ...] = (
+    linux_netstat,
+    windows_netstat,
+    bsd_netstat,
+    ss,
+    lsof,
+    powershell,
+)
 #: The order their structural grammars are tried in: the more specific first (a BSD heading
 #: is also a Linux heading whose parenthesis no table knows).
-_STRUCTURES: tuple[Dialect, ...] = (bsd_netstat, ss, lsof, linux_netstat, windows_netstat)
+_STRUCTURES: tuple[Dialect, ...] = (
+    bsd_netstat,
+    ss,
+    lsof,
+    powershell,
+    linux_netstat,
+    windows_netstat,
+)
 
 #: The dialects by ``Dialect.NAME``.
 BY_NAME: dict[str, Dialect] = {d.NAME: d for d in DIALECTS}

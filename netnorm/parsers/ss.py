@@ -37,6 +37,7 @@ TOOL = "ss"
 PLATFORM = Platform.LINUX
 PLATFORMS: tuple[Platform, ...] = (PLATFORM,)
 UNIX_SECTION = False
+CONTINUATION_FIRST = False
 MULTILINE = True
 
 #: The Netid values of Internet sockets, and the protocol each is.
@@ -246,6 +247,11 @@ def _extras(row: Row, text: str) -> str | None:
 #: ``-i`` and ``-m`` details: an indented line of ``name:value`` words (``cubic``, ``rtt:…``,
 #: ``skmem:(…)``).
 _DETAIL = re.compile(r"[ \t]+[^\s].*")
+
+
+def accepts(match: re.Match[str], columns: Any) -> bool:
+    """Every match of ``ROW`` is a row."""
+    return True
 
 
 def continuation(row: Row, line: str) -> str | None:

@@ -42,6 +42,7 @@ TOOL = "netstat"
 PLATFORM = Platform.WINDOWS
 PLATFORMS: tuple[Platform, ...] = (PLATFORM,)
 UNIX_SECTION = True
+CONTINUATION_FIRST = False
 MULTILINE = True
 ROW_STARTS: tuple[str, ...] = ("TCP", "UDP")
 
@@ -181,6 +182,11 @@ def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
         row["remote"] = (_FIELDS.get(remote) or _field(remote))[0]
     row["line"] = lineno
     return row, None
+
+
+def accepts(match: re.Match[str], columns: Any) -> bool:
+    """Every match of ``ROW`` is a row."""
+    return True
 
 
 def continuation(row: Row, line: str) -> str | None:
