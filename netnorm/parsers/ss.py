@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import pyparsing as pp
@@ -25,8 +26,8 @@ from netnorm.model.vocabulary import SS_STATES
 from netnorm.parsers._atoms import BLANKS, COLON_FIELD, GAP, IPV4, PORT_NUMBER, atom, compose
 from netnorm.parsers.cache import keep
 from netnorm.parsers.dialect import Header, Message, named, phrases, rest
-from netnorm.parsers.endpoints import make_endpoint, new_endpoint
-from netnorm.parsers.linux_netstat import is_number, shows_name
+from netnorm.parsers.endpoints import ADDRESSES, canonical_address, make_endpoint, new_endpoint
+from netnorm.parsers.linux_netstat import is_number
 from netnorm.parsers.row import Row, new_row
 
 if TYPE_CHECKING:
@@ -65,12 +66,16 @@ SS_QUEUES = atom(rf"(?P<recv_q>[0-9]{{1,20}}){GAP}(?P<send_q>[0-9]{{1,20}})", "R
 
 def _ss_field(field_name: str, name: str) -> pp.Regex:
     """An ``address:port`` field; canonical ``IPv4:port`` split into ``<field>_ip`` and
-    ``<field>_port``."""
+    ``<field>_port``, and a bracketed IPv6 address with a numeric port into ``<field>_ip6``
+    and ``<field>_port6`` (the commonest forms: they need no further look)."""
     return compose(
         name,
         f"(?P<{field_name}>(?P<{field_name}_ip>",
         IPV4,
         f"):(?P<{field_name}_port>",
+        PORT_NUMBER,
+        r")(?=[ \t]|$)",
+        rf"|\[(?P<{field_name}_ip6>[0-9a-fA-F:.]{{2,45}})\]:(?P<{field_name}_port6>",
         PORT_NUMBER,
         r")(?=[ \t]|$)",
         f"|{COLON_FIELD})",
@@ -79,7 +84,13 @@ def _ss_field(field_name: str, name: str) -> pp.Regex:
 
 LOCAL = _ss_field("local", "ss local address")
 REMOTE = _ss_field("remote", "ss peer address")
-SS_EXTRAS = atom(r"(?P<rest>(?:[ \t].*)?)", "extras")
+#: What follows the peer: the commonest form, one owner and nothing else, split here (groups
+#: ``name``, ``pid``, ``fd``); any other text is taken whole, for ``_extras``.
+SS_EXTRAS = atom(
+    r'(?:[ \t]+users:\(\("(?P<name>[^"]{0,64})",pid=(?P<pid>[0-9]{1,10}),'
+    r"fd=(?P<fd>[0-9]{1,10})\)\)[ \t]*|(?P<rest>(?:[ \t].*)?))",
+    "extras",
+)
 
 #: One socket row, matched as a single token.
 ROW = compose(
@@ -173,32 +184,77 @@ def _field(text: str) -> tuple[dict[str, Any], str | None]:
     return found
 
 
+_addresses = ADDRESSES
+
+
+def _ip6_endpoint(address: str, port: str) -> dict[str, Any]:
+    ep = new_endpoint()
+    ep["address"], ep["host"], ep["zone"] = _addresses.get(address) or canonical_address(address)
+    ep["port"] = int(port)
+    return ep
+
+
 def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | None]:
     """The record of a ``ROW`` match, and the extras that fit no column."""
-    g = m.group
-    netid = g("netid")
+    (
+        netid,
+        state_raw,
+        recv_q,
+        send_q,
+        local,
+        local_ip,
+        local_port,
+        local_ip6,
+        local_port6,
+        remote,
+        remote_ip,
+        remote_port,
+        remote_ip6,
+        remote_port6,
+        name,
+        pid,
+        fd,
+        rest,
+    ) = m.groups()
     row = new_row()
-    row["protocol"] = INET_NETIDS[netid] if netid is not None else "tcp"
-    state_raw = g("state")
+    if netid is not None:
+        row["protocol"] = INET_NETIDS[netid]
+    else:  # `ss -u` is the only listing without Netid that has UNCONN rows
+        row["protocol"] = "udp" if state_raw == "UNCONN" else "tcp"
     row["state"] = SS_STATES[state_raw]
     row["state_raw"] = state_raw
-    if netid is None and state_raw == "UNCONN":
-        row["protocol"] = "udp"  # `ss -u`: the only listing without Netid that has UNCONN rows
-    row["recv_q"], row["send_q"] = int(g("recv_q")), int(g("send_q"))
+    row["recv_q"], row["send_q"] = int(recv_q), int(send_q)
+    # canonical IPv4:port and bracketed IPv6 come split by the row token, written out here
     family = None
-    for side in ("local", "remote"):
-        ip = g(side + "_ip")
-        if ip is not None:
-            ep = row[side] = new_endpoint()
-            ep["address"] = ip
-            ep["port"] = int(g(side + "_port"))
-            family = family or "ipv4"
-        else:
-            row[side], shown = _field(g(side))
-            family = family or shown
+    if local_ip is not None:
+        ep = row["local"] = new_endpoint()
+        ep["address"] = local_ip
+        ep["port"] = int(local_port)
+        family = "ipv4"
+    elif local_ip6 is not None:
+        row["local"] = _ip6_endpoint(local_ip6, local_port6)
+        family = "ipv6"
+    else:
+        row["local"], family = _field(local)
+    if remote_ip is not None:
+        ep = row["remote"] = new_endpoint()
+        ep["address"] = remote_ip
+        ep["port"] = int(remote_port)
+        family = family or "ipv4"
+    elif remote_ip6 is not None:
+        row["remote"] = _ip6_endpoint(remote_ip6, remote_port6)
+        family = family or "ipv6"
+    else:
+        row["remote"], shown = _field(remote)
+        family = family or shown
     row["family"] = "ipv6" if netid == "icmp6" else family
     row["line"] = lineno
-    extras = g("rest").strip()
+    if pid is not None:
+        pid_number = int(pid)
+        row["pid"], row["process"] = pid_number, name
+        row["owners"] = [{"pid": pid_number, "process": name, "fd": int(fd), "access": None}]
+        return row, None
+    extras = rest.strip()
     return row, (_extras(row, extras) if extras else None)
 
 
@@ -270,18 +326,21 @@ def count(cap: CaptureState, rows: list[Row]) -> None:
     listening = 0
     names = cap.names_seen
     cols: Columns = cap.columns[NAME]
+    state_raw, remote = itemgetter("state_raw"), itemgetter("remote")
     for row in rows:
-        if not cols.extended and row["inode"] is not None:
-            cols.extended = True
-        if not cols.timers and row["timer"] is not None:
-            cols.timers = True
-        if not cols.hosts and (row["local"]["host"] or row["remote"]["host"]):
-            cols.hosts = True
-        state = row["state_raw"]
-        if state == "LISTEN" or (state == "UNCONN" and row["remote"]["port"] is None):
+        state = state_raw(row)
+        if state == "LISTEN" or (state == "UNCONN" and remote(row)["port"] is None):
             listening += 1
         if not names:
-            names = shows_name(row["local"]) or shows_name(row["remote"])
+            local, peer = row["local"], remote(row)
+            if local["host"] or local["service"] or peer["host"] or peer["service"]:
+                names = True
+                cols.hosts = bool(local["host"] or peer["host"])
+    if not (cols.extended and cols.timers):
+        cols.extended = cols.extended or any(row["inode"] is not None for row in rows)
+        cols.timers = cols.timers or any(row["timer"] is not None for row in rows)
+    if names and not cols.hosts:
+        cols.hosts = any(row["local"]["host"] or row["remote"]["host"] for row in rows)
     cap.names_seen = names
     cap.tally(rows, listening)
 
