@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from netnorm.parsers.endpoints import format_endpoint
@@ -339,13 +340,80 @@ def suspicious_port(ctx: Context) -> Iterator[Finding]:
         )
 
 
-#: Every rule of a single capture, in report order. ``persistent-external`` needs several
-#: captures and lives with the audit.
+def _moment(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return text if isinstance(text, datetime) else None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def long_lived_external(ctx: Context) -> Iterator[Finding]:
+    """``persistent-external`` (medium) from one capture: an outside connection ESTABLISHED
+    since a ``created_at`` (PowerShell ``CreationTime``) at least ``persist_min`` before the
+    capture.
+
+    The age is measured to the capture's time when both carry an offset; a creation time
+    without one is local to a machine whose zone the text does not say, so its age is measured
+    to the newest socket of the capture instead: a lower bound.
+    """
+    from netnorm.analysis.audit import parse_duration
+
+    created = [(c, _moment(c["created_at"])) for c in ctx.conns if c["created_at"] is not None]
+    if not created:
+        return
+    persist_min = parse_duration(ctx.config.thresholds.persist_min)
+    captured = _moment(ctx.capture.get("captured_at"))
+    aware = [m for _, m in created if m is not None and m.tzinfo is not None]
+    naive = [m for _, m in created if m is not None and m.tzinfo is None]
+    for conn, moment in created:
+        if (
+            moment is None
+            or conn["protocol"] != "tcp"
+            or conn["state"] != "ESTABLISHED"
+            or conn["reach"] != "external"
+            or ctx.allowed("persistent-external", conn)
+        ):
+            continue
+        if moment.tzinfo is not None and captured is not None and captured.tzinfo is not None:
+            reference, against = captured, "the capture"
+        else:
+            reference, against = max(aware if moment.tzinfo else naive), "the newest socket"
+        age = reference - moment
+        if age < persist_min:
+            continue
+        hours = age.total_seconds() / 3600
+        yield ctx.finding(
+            "persistent-external",
+            "medium",
+            f"{owner_text(conn)} has kept {endpoint_text(conn['local'])} -> "
+            f"{endpoint_text(conn['remote'])} ESTABLISHED since {moment.isoformat()}, "
+            f"{hours:.1f} hours before {against} (the socket's creation time). A long-lived "
+            "connection to an outside address is how remote-control tools and data theft "
+            "look; it is also how chat clients and VPNs look. Check that the program and the "
+            "destination are expected.",
+            [conn],
+            {
+                "remote": endpoint_text(conn["remote"]),
+                "local": endpoint_text(conn["local"]),
+                "pid": conn["pid"],
+                "process": conn["process"],
+                "created_at": moment.isoformat(),
+                "age_seconds": int(age.total_seconds()),
+                "measured_to": "capture" if against == "the capture" else "newest-socket",
+            },
+        )
+
+
+#: Every rule of a single capture, in report order. ``persistent-external`` across captures
+#: lives with the audit; from one capture it needs creation times (``long_lived_external``).
 RULES: tuple[Rule, ...] = (
     syn_received,
     unowned_external,
     suspicious_port,
     close_wait_buildup,
+    long_lived_external,
     external_established,
     exposed_listener,
 )
@@ -356,6 +424,7 @@ RULE_IDS = (
     "unowned-external",
     "suspicious-port",
     "close-wait-buildup",
+    "persistent-external",
     "external-established",
     "exposed-listener",
 )
