@@ -165,7 +165,7 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
         row["state"] = _state(state)
         row["state_raw"] = state
     raw_command = g("command")
-    process = unescape(raw_command)
+    process = unescape(raw_command).rstrip() or raw_command  # `Slack\x20`: cut after a space
     pid = int(g("pid"))
     row["pid"], row["process"] = pid, process
     row["process_truncated"] = len(raw_command) == COMMAND_WIDTH
