@@ -149,3 +149,20 @@ def test_rows_at_the_edges(line: str, expected: dict[str, object]) -> None:
             assert [{k: o[k] for k in ("fd", "access")} for o in rows[0]["owners"]] == value
         else:
             assert rows[0][key] == value
+
+
+def test_csv_writes_owners_and_counters_as_json(run: CliRunner) -> None:
+    """A cell holds JSON text, never a Python repr of capture strings."""
+    import csv
+    import io
+
+    path = SAMPLES / "ss" / "tanp--webserver.txt"
+    result = run.invoke(app, ["parse", "-f", "csv", str(path)])
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    owners = json.loads(rows[0]["owners"])
+    assert [o["pid"] for o in owners] == [1607, 1606, 1605, 1604, 1603]
+    assert rows[0]["counters"] == ""
+    path = SAMPLES / "macos" / "Abn--sonoma.txt"
+    result = run.invoke(app, ["parse", "-f", "csv", str(path)])
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert set(json.loads(rows[0]["counters"])) >= {"rxbytes", "txbytes"}

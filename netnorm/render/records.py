@@ -226,7 +226,8 @@ def _cell(value: Any) -> Any:
 
 
 class CsvWriter(Writer):
-    """Connections flattened with dotted names (``local.address``); components joined by ``;``."""
+    """Connections flattened with dotted names (``local.address``); components joined by
+    ``;``; owners and counters as JSON text."""
 
     def __init__(self, out: IO[str]) -> None:
         self.out = out
@@ -247,6 +248,9 @@ class CsvWriter(Writer):
                     cells += [None if value is None else value[k] for k in keys]
                 elif field == "components":
                     cells.append(";".join(value))
+                elif field in ("owners", "counters"):
+                    # lists of objects do not flatten into columns: one JSON text per cell
+                    cells.append(dumps(value).decode() if value else None)
                 else:
                     cells.append(value)
             self.writer.writerow([_cell(v) for v in cells])
