@@ -69,11 +69,17 @@ class Context:
 
     @property
     def owners_shown(self) -> bool:
-        """True when the capture has an owner column that can name a process."""
+        """True when the capture has an owner column that names the process of every socket a
+        process holds (Linux netstat -p and ss -p as root, Windows netstat -b). BSD netstat
+        shows PIDs at most, lsof lists only sockets with an owner, PowerShell only PIDs: for
+        them a missing owner says nothing."""
         options = self.capture["options"]
-        if self.linux:
+        tool = self.capture.get("tool", "netstat")
+        if tool == "ss" or (tool == "netstat" and self.linux):
             return bool(options["pid"] or options["program"])
-        return "b" in options["command"].split("-", 1)[-1]
+        if tool == "netstat" and self.capture["platform"] == "windows":
+            return "b" in options["command"].split("-", 1)[-1]
+        return False
 
     @property
     def non_root(self) -> bool:
