@@ -56,6 +56,8 @@ _STATE_NAMES = "|".join(sorted(POWERSHELL_STATES, key=len, reverse=True))
 #: An address as PowerShell prints it; a value cut to its column ends with ``…`` (7.x) or
 #: ``...`` (5.1).
 PS_ADDRESS = r"(?=[0-9a-fA-F:.%]*[.:])[0-9a-fA-F:.%]{1,60}(?:…|\.\.\.)?"
+#: An ``AppliedSetting`` value, or one cut to its column (``DatacenterCus…``).
+_SETTINGS = "|".join(POWERSHELL_SETTINGS) + r"|[A-Za-z]{1,20}(?:…|\.\.\.)"
 PS_TIME = (
     r"[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}[ \t]+[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
     r"(?:[ \t]?[AP]M)?"
@@ -63,7 +65,7 @@ PS_TIME = (
 TABLE_ROW = atom(
     rf"(?P<t_local>{PS_ADDRESS}){GAP}(?P<t_lport>[0-9]{{1,5}})"
     rf"(?:{GAP}(?P<t_remote>{PS_ADDRESS}){GAP}(?P<t_rport>[0-9]{{1,5}}){GAP}"
-    rf"(?P<t_state>{_STATE_NAMES})(?:{GAP}(?P<t_setting>{'|'.join(POWERSHELL_SETTINGS)}))?)?"
+    rf"(?P<t_state>{_STATE_NAMES})(?:{GAP}(?P<t_setting>{_SETTINGS}))?)?"
     rf"(?:{GAP}(?P<t_pid>[0-9]{{1,10}}))?(?:{GAP}(?P<t_created>{PS_TIME}))?[ \t]{STAR}",
     "table row",
 )
@@ -93,6 +95,7 @@ class Columns:
     fields: tuple[str, ...] = ()
     form: str | None = None  # table, list, csv or json
     autosize: bool = False
+    processes: bool = False  # a ProcessName column (Select-Object) named processes
 
 
 def columns(header: str | None) -> Columns:
@@ -232,8 +235,10 @@ def continuation(row: Row, line: str) -> str | None:
     (the nested objects hold none of the names that are).
     """
     text = line.strip()
-    if not text or text in ("{", "[", "]"):
+    if not text:
         return None
+    if text in ("{", "[", "]") and len(line) - len(line.lstrip()) <= 4:
+        return None  # the next object of an array (or the array's end), not a nested one
     if line[0] in " \t":
         m = _JSON_LINE.fullmatch(line.rstrip())
         if m is not None:
@@ -254,8 +259,9 @@ def count(cap: CaptureState, rows: list[Row]) -> None:
         if row["state"] == "LISTEN" or row["protocol"] == "udp":
             listening += 1
     cap.tally(rows, listening)
-    if cap.protocols == {"udp"}:
-        cap.tool = "get-netudpendpoint"
+    cap.tool = "get-netudpendpoint" if cap.protocols == {"udp"} else None
+    cols: Columns = cap.columns[NAME]
+    cols.processes = cols.processes or any(row["process"] is not None for row in rows)
 
 
 _FORMS = {
@@ -275,7 +281,7 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
         listeners = Listeners.ALL if cap.listen_rows and cap.other_rows else Listeners.ONLY
         if not cap.listen_rows:
             listeners = Listeners.NONE
-    shown = {"listeners": listeners, "pid": cap.owners_seen, "program": False}
+    shown = {"listeners": listeners, "pid": cap.owners_seen, "program": cols.processes}
     return text, shown
 
 

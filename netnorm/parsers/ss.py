@@ -56,6 +56,8 @@ UNIX_NETIDS = {"u_str": "STREAM", "u_dgr": "DGRAM", "u_seq": "SEQPACKET"}
 OTHER_NETIDS = ("nl", "p_raw", "p_dgr", "v_str", "v_dgr", "v_seq", "tipc", "xdp")
 
 ROW_STARTS: tuple[str, ...] = (*INET_NETIDS, *SS_STATES)
+#: The kernel keeps 15 characters of a command name, which is what ss shows.
+COMM_WIDTH = 15
 
 _NETID = "|".join(sorted(INET_NETIDS, key=len, reverse=True))
 _STATE = "|".join(re.escape(s) for s in sorted(SS_STATES, key=len, reverse=True))
@@ -132,9 +134,11 @@ _USER = re.compile(
     r'\("(?P<name>(?:[^"]|"(?!,pid=))*)",pid=(?P<pid>[0-9]{1,10}),fd=(?P<fd>[0-9]{1,10})\)'
 )
 _TIMER = re.compile(r"timer:\((?P<kind>[a-z_]+),(?P<time>[0-9a-z.]*),(?P<retrans>[0-9]{1,10})\)")
+#: ``119min``, ``4min28sec``, ``37sec``, ``212ms``; from 1 to 10 seconds ``1.416ms`` before
+#: iproute2 6.11 and ``1.416sec`` from it on.
 _TIME = re.compile(
-    r"(?:(?P<min>[0-9]{1,9})min)?(?:(?P<sec>[0-9]{1,2})(?:sec|\.(?=[0-9]{3}ms)))?"
-    r"(?:(?P<ms>[0-9]{1,3})ms)?$"
+    r"(?:(?P<min>[0-9]{1,9})min)?(?:(?P<sec>[0-9]{1,2})(?:(?P<frac>\.[0-9]{1,3})?sec"
+    r"|\.(?=[0-9]{3}ms)))?(?:(?P<ms>[0-9]{1,3})ms)?$"
 )
 #: Extras that carry nothing the schema keeps: ``name:value`` words (``cgroup:``,
 #: ``v6only:``, ``fwmark:`` …) and the shutdown marks.
@@ -149,7 +153,8 @@ def timer_seconds(text: str) -> float | None:
     if t is None or not any(t.groups()):
         return None
     minutes, secs, ms = (int(v) if v else 0 for v in t.group("min", "sec", "ms"))
-    return round(minutes * 60 + secs + ms / 1000, 3)
+    fraction = float(t.group("frac")) if t.group("frac") else 0.0
+    return round(minutes * 60 + secs + fraction + ms / 1000, 3)
 
 
 def _endpoint_of(text: str) -> dict[str, Any]:
@@ -161,9 +166,14 @@ def _endpoint_of(text: str) -> dict[str, Any]:
             inside = text[1:close] + zone if zone.startswith("%") else text[1:close]
             return make_endpoint(inside, port, False)
     head, _, port = text.rpartition(":")
-    if head.startswith("*%"):  # the wildcard bound to an interface: *%enp1s0:ipv6-icmp
-        ep = make_endpoint("*", port, False)
-        ep["zone"] = head[2:]
+    if "%" in head:
+        # an interface after the wildcard or a name (*%enp1s0, _localdnsstub%lo) is a zone,
+        # as it is after an address
+        name, _, zone = head.partition("%")
+        ep = make_endpoint(head if ":" in name or "." in name else name, port, False)
+        if ep["address"] is None:
+            ep["host"] = name if name != "*" else None
+            ep["zone"] = zone or None
         return ep
     return make_endpoint(head, port, False)
 
@@ -252,6 +262,7 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     if pid is not None:
         pid_number = int(pid)
         row["pid"], row["process"] = pid_number, name
+        row["process_truncated"] = len(name) >= COMM_WIDTH
         row["owners"] = [{"pid": pid_number, "process": name, "fd": int(fd), "access": None}]
         return row, None
     extras = rest.strip()
@@ -271,7 +282,9 @@ def _extras(row: Row, text: str) -> str | None:
         ]
         if owners:
             row["owners"] = owners
-            row["pid"], row["process"] = owners[0]["pid"], owners[0]["process"]
+            first = str(owners[0]["process"])
+            row["pid"], row["process"] = owners[0]["pid"], first
+            row["process_truncated"] = len(first) >= COMM_WIDTH
         left = text[:users_at] + text[end:]
     t = _TIMER.search(left)
     if t is not None:
