@@ -139,6 +139,34 @@ def test_platform_option_keeps_other_dialects_out(run: CliRunner) -> None:
             "tcp4       0      0 10.0.0.1.22            10.0.0.2.5556          5          ",
             {"state": "UNKNOWN", "state_raw": "5"},
         ),
+        # ss from 6.11: seconds below ten with a fraction and "sec"
+        (
+            "ESTAB 0 0 10.0.0.5:22 10.0.0.9:51514 timer:(on,1.416sec,2)",
+            {
+                "timer": {
+                    "kind": "on",
+                    "kind_raw": "on",
+                    "seconds": 1.416,
+                    "retransmits": 2,
+                    "probes": None,
+                }
+            },
+        ),
+        # ss -r: the interface after a name is its zone
+        (
+            "LISTEN 0 4096 _localdnsstub%lo:domain 0.0.0.0:*",
+            {
+                "local": {
+                    "address": None,
+                    "port": 53,
+                    "host": "_localdnsstub",
+                    "service": "domain",
+                    "zone": "lo",
+                    "truncated": False,
+                    "scope": None,
+                }
+            },
+        ),
     ],
 )
 def test_rows_at_the_edges(line: str, expected: dict[str, object]) -> None:
@@ -169,3 +197,33 @@ def test_csv_writes_owners_and_counters_as_json(run: CliRunner) -> None:
     result = run.invoke(app, ["parse", "-f", "csv", str(path)])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert set(json.loads(rows[0]["counters"])) >= {"rxbytes", "txbytes"}
+
+
+def test_powershell_cut_setting_and_single_json_object() -> None:
+    """A cut AppliedSetting keeps its row; one ConvertTo-Json object with nested objects that
+    open on a line of their own is one record."""
+    from netnorm.api import iter_capture_dicts
+
+    table = (
+        "LocalAddress LocalPort RemoteAddress RemotePort State       AppliedSetting OwningProcess\n"
+        "------------ --------- ------------- ---------- -----       -------------- -------------\n"
+        "10.20.40.21   1433   10.20.30.16   55120   Established DatacenterCus…   2284\n"
+    )
+    (capture,) = iter_capture_dicts(table)
+    assert [(c["pid"], c["state"]) for c in capture["connections"]] == [(2284, "ESTABLISHED")]
+    assert capture["diagnostics"] == []
+    document = (
+        '{\n    "CimInstanceProperties":  [\n'
+        "                                  {\n"
+        '                                      "Name":  "State",\n'
+        '                                      "Value":  2\n'
+        "                                  }\n"
+        "                              ],\n"
+        '    "State":  5,\n    "LocalAddress":  "10.0.0.5",\n    "LocalPort":  50500,\n'
+        '    "RemoteAddress":  "140.82.112.3",\n    "RemotePort":  443,\n'
+        '    "OwningProcess":  812\n}\n'
+    )
+    (capture,) = iter_capture_dicts(document)
+    rows = [(c["protocol"], c["state"], c["pid"]) for c in capture["connections"]]
+    assert rows == [("tcp", "ESTABLISHED", 812)]
+    assert capture["diagnostics"] == [] and capture["tool"] == "get-nettcpconnection"

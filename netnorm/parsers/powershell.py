@@ -74,11 +74,29 @@ LIST_START = atom(
     r"(?P<l_key>LocalAddress|State)[ \t]+:(?:[ \t](?P<l_value>.*))?", "first line of a list"
 )
 CSV_ROW = atom(r'(?P<csv>"(?![A-Za-z]+"(?:,"[A-Za-z]+")*$).*)', "CSV row")
+#: The properties an object may start with: the CIM ones first, and those of the class (a
+#: ``Select-Object`` picks any of them first); the generic names (``Name``, ``Status``) are
+#: left out, so that other JSON is never read.
+JSON_FIRST_NAMES = (
+    "CimClass",
+    "CimInstanceProperties",
+    "CimSystemProperties",
+    "State",
+    "AppliedSetting",
+    "OffloadState",
+    "InstanceID",
+    "CreationTime",
+    "LocalAddress",
+    "LocalPort",
+    "OwningProcess",
+    "RemoteAddress",
+    "RemotePort",
+)
 #: The first property line of a ``ConvertTo-Json`` object (its ``{`` line is layout): a
 #: property of the CIM class, by its capitalised name.
 JSON_FIRST = atom(
-    rf'(?P<json>[ \t]{STAR})"(?P<j_key>CimClass|State|LocalAddress|LocalPort|RemoteAddress'
-    rf'|OwningProcess|CreationTime)":[ \t]{STAR}(?P<j_value>.*?),?',
+    rf'(?P<json>[ \t]{STAR})"(?P<j_key>{"|".join(JSON_FIRST_NAMES)})":'
+    rf"[ \t]{STAR}(?P<j_value>.*?),?",
     "first property of a JSON object",
 )
 
