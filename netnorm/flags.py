@@ -237,20 +237,24 @@ class Intent:
     unix: bool = False
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of_letters(cls, letters: set[str]) -> Intent:
+        """What the letters that net-tools and ss share ask for (``-a -l -n -p -t -u -e -o -x``)."""
+        return cls(
+            listeners="all" if "a" in letters else "only" if "l" in letters else "none",
+            numeric="n" in letters,
+            owners="p" in letters,
+            protocols={p for letter, p in (("t", "tcp"), ("u", "udp")) if letter in letters},
+            extended="e" in letters,
+            timers="o" in letters,
+            unix="x" in letters,
+        )
+
 
 def _linux_intent(command: str) -> Intent:
     letters = set(_linux_letters(_tokens(command)))
     linux_to_windows(command)  # the same errors for unknown letters
-    intent = Intent(
-        listeners="all" if "a" in letters else "only" if "l" in letters else "none",
-        numeric="n" in letters,
-        owners="p" in letters,
-        protocols={p for letter, p in (("t", "tcp"), ("u", "udp")) if letter in letters},
-        extended="e" in letters,
-        timers="o" in letters,
-        unix="x" in letters,
-    )
-    return intent
+    return Intent.of_letters(letters)
 
 
 _SS_LONG = {
@@ -282,15 +286,7 @@ def _ss_intent(words: list[str]) -> Intent:
     unknown = sorted(letters - set("tuwxalnpeoimr46H"))
     if unknown:
         raise UsageError(f"unknown ss option -{unknown[0]}")
-    return Intent(
-        listeners="all" if "a" in letters else "only" if "l" in letters else "none",
-        numeric="n" in letters,
-        owners="p" in letters,
-        protocols={p for letter, p in (("t", "tcp"), ("u", "udp")) if letter in letters},
-        extended="e" in letters,
-        timers="o" in letters,
-        unix="x" in letters,
-    )
+    return Intent.of_letters(letters)
 
 
 def _lsof_intent(words: list[str]) -> Intent:

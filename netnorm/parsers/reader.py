@@ -234,16 +234,23 @@ class Reader:
         done: list[Row] = []  # complete records, yielded in batches
         read: list[Row] = []  # records read and not counted yet (the pending one too)
         pending = self.pending  # the last record, while its continuation lines may follow
+
+        def continues(row: Row, lineno: int, line: str) -> bool:
+            """Attach a continuation line to the pending record; False when it is not one."""
+            kind = continuation(row, line)
+            if kind is None:
+                return False
+            cap.last_line = lineno
+            continued.add(kind)
+            if structural is not None:
+                structural.append(lineno)
+            return True
+
         for lineno, line in chain(((first, first_line),), it):
             if len(line) > MAX_LINE:
                 break
             if continuation_first and pending is not None:
-                kind = continuation(pending, line)
-                if kind is not None:
-                    cap.last_line = lineno
-                    continued.add(kind)
-                    if structural is not None:
-                        structural.append(lineno)
+                if continues(pending, lineno, line):
                     continue
                 if not line or line.isspace():
                     done.append(pending)  # a blank line ends a block of lines (Format-List)
@@ -273,14 +280,8 @@ class Reader:
                         yield CONNECTION, done, cap
                         done = []
                 continue
-            if pending is not None and not continuation_first:
-                kind = continuation(pending, line)
-                if kind is not None:
-                    cap.last_line = lineno
-                    continued.add(kind)
-                    if structural is not None:
-                        structural.append(lineno)
-                    continue
+            if pending is not None and not continuation_first and continues(pending, lineno, line):
+                continue
             if line and not line.isspace():
                 break
         else:
