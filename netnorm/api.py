@@ -111,14 +111,20 @@ def iter_items(
 
     def items() -> Iterator[Item]:
         found = False
+        rows = 0
         first_line = None
+        unread: list[tuple[int, str]] = []  # the first unrecognised lines: what are they?
         try:
             for item in all_items:
                 kind, payload, cap = item
                 if kind == Event.CAPTURE:
                     found = True
-                elif kind == Event.DIAGNOSTIC and cap is None and first_line is None:
-                    first_line = payload["line"]
+                    rows += payload.rows + payload.unix_rows
+                elif kind == Event.DIAGNOSTIC:
+                    if cap is None and first_line is None:
+                        first_line = payload["line"]
+                    if payload["code"] == "unrecognised-line" and len(unread) < 20:
+                        unread.append((payload["line"], payload["text"] or ""))
                 yield item
         except UnicodeError as exc:
             raise InputError(f"cannot be decoded: {exc}", display) from None
@@ -127,10 +133,36 @@ def iter_items(
         finally:
             if owned and stream is not None:
                 stream.close()
-        if not found:
-            raise FormatError("no netstat output found", display, first_line)
+        if not found or (rows == 0 and forced is not None and unread):
+            raise _not_read(display, first_line, unread, forced)
 
     return decoded, items()
+
+
+def _not_read(
+    display: str, first_line: int | None, unread: list[tuple[int, str]], forced: Platform | None
+) -> FormatError:
+    """The error for an input that held no socket listing netnorm could read: say what it is
+    when the lines tell."""
+    from netnorm.parsers.registry import row_dialect, what_else
+
+    kind = what_else([text for _, text in unread[:5]])
+    if kind is not None:
+        return FormatError(f"this is {kind}: netnorm reads socket listings", display, first_line)
+    for line, text in unread:
+        dialect = row_dialect(text)
+        if dialect is not None and forced is not None:
+            return FormatError(
+                f"--platform {forced.value} read no rows: these are {dialect.NAME} rows "
+                f"({', '.join(p.value for p in dialect.PLATFORMS)})",
+                display,
+                line,
+            )
+    return FormatError(
+        "no socket listing found (netstat, ss, lsof -i or Get-NetTCPConnection)",
+        display,
+        first_line,
+    )
 
 
 def feed(

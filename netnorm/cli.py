@@ -121,8 +121,12 @@ def expand_with_roots(paths: list[str]) -> Iterator[tuple[str, str | None]]:
         if not path.is_dir():
             yield raw, None
             continue
+        empty = True
         for found in _walk(path):
+            empty = False
             yield found, raw
+        if empty:
+            fail(InputError("folder holds no files to read", raw))
 
 
 def _walk(root: Path) -> Iterator[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from netnorm.errors import InputError
+from netnorm.errors import FormatError, InputError
 
 SAMPLE_SIZE = 64 * 1024
 #: Lines longer than this (in characters) are reported as a diagnostic and not parsed.
@@ -199,6 +199,21 @@ class _Prefixed(io.RawIOBase):
         return n
 
 
+#: Characters no text capture holds: C0 controls but the line and page breaks and tabs.
+_CONTROLS = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\x0b\x0c") | {"\ufffd"}
+#: A sample with more of them than this share is binary data.
+BINARY_SHARE = 0.05
+
+
+def is_binary(head: bytes, encoding: str) -> bool:
+    """True when the first bytes, decoded, are mostly not text (a core dump, an archive)."""
+    sample = head[:4096].decode(encoding, errors="replace")
+    if not sample:
+        return False
+    odd = sum(1 for ch in sample if ch in _CONTROLS)
+    return odd > BINARY_SHARE * len(sample)
+
+
 def open_lines(
     stream: BinaryIO, source: str, encoding: str | None = None
 ) -> tuple[Decoded, Iterator[tuple[int, str]]]:
@@ -226,6 +241,8 @@ def open_lines(
         decoded = Decoded(encoding, False)
     else:
         decoded = Decoded(detect_encoding(head), True)
+    if is_binary(head, decoded.encoding):
+        raise FormatError("binary data, not text: netnorm reads socket listings", source, 1)
     raw = io.BufferedReader(_Prefixed(head, stream), buffer_size=SAMPLE_SIZE)
     text = io.TextIOWrapper(raw, encoding=decoded.encoding, errors="replace", newline=None)
     return decoded, _numbered(text)

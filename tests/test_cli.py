@@ -106,7 +106,10 @@ def test_not_netstat_is_an_error(run: CliRunner, tmp_path: Path) -> None:
     junk.write_text("hello\nworld\n", encoding="utf-8")
     result = run.invoke(app, ["parse", "-f", "jsonl", "-q", str(junk)])
     assert result.exit_code == 2
-    assert f"Error: no netstat output found ({junk}:1)" in result.stderr
+    assert (
+        f"Error: no socket listing found (netstat, ss, lsof -i or Get-NetTCPConnection) ({junk}:1)"
+        in result.stderr
+    )
     assert "Traceback" not in result.output
 
 

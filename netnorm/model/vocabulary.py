@@ -465,3 +465,31 @@ POWERSHELL_STATE_NUMBERS: dict[int, str] = {
 }
 #: ``AppliedSetting`` values (the TCP setting template a connection uses).
 POWERSHELL_SETTINGS = ("Internet", "Datacenter", "InternetCustom", "DatacenterCustom", "Compat")
+
+
+#: What a user pastes instead of a socket listing, told by its first lines: the phrase a line
+#: starts with, and what the output is.
+OTHER_OUTPUTS: dict[str, str] = {
+    "Kernel IP routing table": "`netstat -r` output (a routing table)",
+    "Kernel IPv6 routing table": "`netstat -r` output (a routing table)",
+    "Routing tables": "`netstat -r` output (a routing table)",
+    "IPv4 Route Table": "`netstat -r` or `route print` output (a routing table)",
+    "IPv6 Route Table": "`netstat -r` or `route print` output (a routing table)",
+    "Interface List": "`netstat -r` or `route print` output (a routing table)",
+    "Destination     Gateway": "`netstat -r` output (a routing table)",
+    "Kernel Interface table": "`netstat -i` output (an interface list)",
+    "Iface      MTU": "`netstat -i` output (an interface list)",
+    "Iface             MTU": "`netstat -i` output (an interface list)",
+    "Name       Mtu": "`netstat -i` output (an interface list)",
+    "Name  Mtu": "`netstat -i` output (an interface list)",
+    "Interface Statistics": "`netstat -e` output (interface statistics)",
+    "Ip:": "`netstat -s` output (protocol statistics)",
+    "Tcp:": "`netstat -s` output (protocol statistics)",
+    "Udp:": "`netstat -s` output (protocol statistics)",
+    "IpExt:": "`netstat -s` output (protocol statistics)",
+    "IPv4 Statistics": "`netstat -s` output (protocol statistics)",
+    "TCP Statistics for IPv4": "`netstat -s` output (protocol statistics)",
+    "tcp:": "`netstat -s` output (protocol statistics)",
+    "ip:": "`netstat -s` output (protocol statistics)",
+    "Total: ": "`ss -s` output (a summary)",
+}

@@ -58,6 +58,28 @@ def dialects_for(platform: Platform | None) -> tuple[Dialect, ...]:
     return tuple(d for d in DIALECTS if platform is None or platform in d.PLATFORMS)
 
 
+def what_else(texts: list[str]) -> str | None:
+    """What other output these unrecognised lines are (``netstat -r`` …), or ``None``."""
+    from netnorm.model.vocabulary import OTHER_OUTPUTS
+
+    for text in texts:
+        stripped = text.strip()
+        for phrase, kind in OTHER_OUTPUTS.items():
+            if stripped.startswith(phrase.strip()) and (
+                " " not in phrase.strip() or stripped.startswith(phrase)
+            ):
+                return kind
+    return None
+
+
+def row_dialect(text: str) -> Dialect | None:
+    """The dialect whose row token reads this line, if any."""
+    for dialect in DIALECTS:
+        if text.strip().startswith(dialect.ROW_STARTS) and dialect.ROW.re.match(text):
+            return dialect
+    return None
+
+
 def looks_like_header(text: str) -> bool:
     """True for a column header in any language, told by the titles that are never translated.
 
