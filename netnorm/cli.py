@@ -170,6 +170,20 @@ def _name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 
 
+#: Diagnostics printed per input on stderr; the rest are counted in one line (every one is in
+#: the JSON output).
+DIAGNOSTICS_SHOWN = 20
+
+
+def print_diagnostics(diagnostics: list[dict[str, Any]], source: str, quiet: bool) -> None:
+    """The first ``DIAGNOSTICS_SHOWN`` diagnostics of an input, then how many more there were."""
+    shown = [d for d in diagnostics if not (quiet and d["severity"] == "notice")]
+    for d in shown[:DIAGNOSTICS_SHOWN]:
+        print_diagnostic(d, source, quiet)
+    if len(shown) > DIAGNOSTICS_SHOWN:
+        _err(f"{source}: {len(shown) - DIAGNOSTICS_SHOWN} more diagnostics (see --format json)")
+
+
 def print_diagnostic(d: dict[str, Any], source: str, quiet: bool) -> None:
     """``file:line: severity: message: text`` on stderr (notices hidden with --quiet)."""
     if quiet and d["severity"] == "notice":
@@ -268,16 +282,21 @@ def parse(
     out = _stdout()
     chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
     writer = writer_for(chosen.value, out)
-    unrecognised = 0
+    unrecognised = printed = 0
 
     def diagnostic(d: dict[str, Any]) -> None:
-        nonlocal unrecognised
+        nonlocal unrecognised, printed
         if d["code"] in STRICT_CODES:
             unrecognised += 1
-        print_diagnostic(d, name, quiet)
+        if quiet and d["severity"] == "notice":
+            return
+        printed += 1
+        if printed <= DIAGNOSTICS_SHOWN:
+            print_diagnostic(d, name, quiet)
 
     for path in expand(paths or []):
         name = _name(path)
+        printed = 0
         parts = (jobs or os.cpu_count() or 1) if chosen is ParseFormat.jsonl else 1
         try:
             decoded, items = iter_items(
@@ -286,6 +305,9 @@ def parse(
             feed(decoded, items, writer, diagnostic)
         except NetnormError as exc:
             fail(exc)
+        finally:
+            if printed > DIAGNOSTICS_SHOWN:
+                _err(f"{name}: {printed - DIAGNOSTICS_SHOWN} more diagnostics (see --format json)")
     writer.close()
     out.flush()
     if State.failed or (strict and unrecognised):
@@ -440,20 +462,20 @@ def analyze(
         gc.set_threshold(100_000, 50, 1000)
         fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
         captures: list[dict[str, Any]] = []
-        written = 0
-        if chosen is ReportFormat.json:
-            out.write('{\n  "captures": [')
+        written = read = 0
         for result in _with_progress(batch.run(job, files, workers), len(files)):
-            for d in result.diagnostics:
-                print_diagnostic(d, result.name, quiet)
+            print_diagnostics(result.diagnostics, result.name, quiet)
             if result.error is not None:
+                # a verdict on input that was not read would be a lie: its captures are left out
                 State.failed = True
                 _err(f"Error: {result.error}")
+                continue
             for capture in result.captures:
+                read += 1
                 fleet.add(capture.facts)
                 store.add_encoded(capture.findings)
                 if chosen is ReportFormat.json:
-                    out.write("," if written else "")
+                    out.write("," if written else '{\n  "captures": [')
                     out.write("\n")
                     _write_payload(capture, out)
                     written += 1
@@ -461,12 +483,19 @@ def analyze(
                     _write_payload(capture, out)
                 elif capture.payload is not None:
                     captures.append(capture.payload)
+        if not read:
+            # nothing was read: no report, so that nothing on stdout reads as an all-clear
+            if not State.failed:
+                _err("Error: no input was read")
+            raise typer.Exit(2)
         persistent = fleet.persistent()
         store.add(persistent)
         summary = summarize_fleet(fleet, store.counts)
         if chosen is ReportFormat.json:
             from netnorm.render.report_json import write_report_tail
 
+            if not written:
+                out.write('{\n  "captures": [')
             out.write("\n  ],\n")
             # the fleet sections of one file are small: no process of their own
             background = workers > 1 and len(files) > 1

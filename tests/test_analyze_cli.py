@@ -119,3 +119,71 @@ def test_markdown_escapes_capture_text(run: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "\\[x\\]\\(http://e.vil\\)\\|\\<b\\>" in result.stdout
     assert "<b>" not in result.stdout
+
+
+# -- no verdict on input that was not read -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"hello\nworld\n", "no socket listing found"),
+        (
+            b"Kernel IP routing table\nDestination     Gateway         Genmask         Flags"
+            b"   MSS Window  irtt Iface\n0.0.0.0         10.0.0.1        0.0.0.0         UG"
+            b"        0 0          0 eth0\n",
+            "this is `netstat -r` output (a routing table): netnorm reads socket listings",
+        ),
+        (
+            b"Ip:\n    Forwarding: 2\n    1234 total packets received\nTcp:\n    5 active "
+            b"connection openings\n",
+            "this is `netstat -s` output (protocol statistics)",
+        ),
+        (bytes(range(256)) * 8, "binary data, not text"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "table", "markdown", "jsonl"])
+def test_input_that_is_not_a_listing_gets_no_report(
+    run: CliRunner, tmp_path: Path, content: bytes, error: str, fmt: str
+) -> None:
+    path = tmp_path / "c.txt"
+    path.write_bytes(content)
+    result = run.invoke(app, ["analyze", "-f", fmt, "--fail-on", "info", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""  # never "No findings" for what was not read
+    assert f"Error: {error}" in result.stderr
+    assert result.stderr.count("Error:") == 1
+
+
+def test_empty_folder_and_platform_mismatch_are_errors(run: CliRunner, tmp_path: Path) -> None:
+    result = run.invoke(app, ["analyze", "-f", "table", str(tmp_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert f"Error: folder holds no files to read ({tmp_path})" in result.stderr
+    linux = SAMPLES / "linux" / "anp--server.txt"
+    result = run.invoke(app, ["analyze", "-f", "json", "--platform", "windows", str(linux)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "--platform windows read no rows: these are linux-netstat rows" in result.stderr
+    # stderr shows 20 diagnostics of the input and counts the rest
+    assert "more diagnostics (see --format json)" in result.stderr
+
+
+def test_header_only_table_is_a_capture_and_elevation_is_a_finding(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    idle = tmp_path / "idle.txt"
+    idle.write_bytes(
+        b"Active Internet connections (w/o servers)\n"
+        b"Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"
+    )
+    result = run.invoke(app, ["analyze", "-f", "json", "--fail-on", "info", str(idle)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["connections"] == 0
+    elevation = SAMPLES / "windows" / "b--elevation.txt"
+    result = run.invoke(app, ["analyze", "-f", "json", "--fail-on", "medium", str(elevation)])
+    assert result.exit_code == 1
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["rule"], finding["severity"], finding["lines"]) == (
+        "incomplete-capture",
+        "medium",
+        [1],
+    )

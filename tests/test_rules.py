@@ -12,6 +12,7 @@ from tests.conftest import SAMPLES
 
 # file -> rule -> the `lines` of each finding, in report order; rules not named give nothing
 EXPECTED: dict[str, dict[str, list[list[int]]]] = {
+    "windows/b--elevation.txt": {"incomplete-capture": [[1]]},
     "powershell/tcp-list--long-lived.txt": {
         "persistent-external": [[2]],
         "external-established": [[2, 12]],

@@ -346,6 +346,27 @@ def suspicious_port(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def incomplete_capture(ctx: Context) -> Iterator[Finding]:
+    """``incomplete-capture`` (medium): the tool said it failed (``netstat -b`` without an
+    elevated prompt), so the capture does not show what the machine has: no verdict on it is
+    an all-clear."""
+    for d in ctx.capture["diagnostics"]:
+        if d["severity"] != "error":
+            continue
+        lines = [d["line"]] if d["line"] is not None else []
+        finding = ctx.finding(
+            "incomplete-capture",
+            "medium",
+            f"The capture is incomplete: {d['message']}. Its rows (if any) are not all the "
+            "sockets the machine has, so the other findings cannot be the whole story. Capture "
+            "again as the tool asks (an elevated prompt for netstat -b, root for -p).",
+            [],
+            {"code": d["code"], "message": d["message"], "text": d["text"]},
+        )
+        finding["lines"] = lines
+        yield finding
+
+
 def _moment(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return text if isinstance(text, datetime) else None
@@ -415,6 +436,7 @@ def long_lived_external(ctx: Context) -> Iterator[Finding]:
 #: Every rule of a single capture, in report order. ``persistent-external`` across captures
 #: lives with the audit; from one capture it needs creation times (``long_lived_external``).
 RULES: tuple[Rule, ...] = (
+    incomplete_capture,
     syn_received,
     unowned_external,
     suspicious_port,
@@ -425,6 +447,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULE_IDS = (
+    "incomplete-capture",
     "syn-flood",
     "syn-received",
     "unowned-external",
