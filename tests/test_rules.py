@@ -12,6 +12,11 @@ from tests.conftest import SAMPLES
 
 # file -> rule -> the `lines` of each finding, in report order; rules not named give nothing
 EXPECTED: dict[str, dict[str, list[list[int]]]] = {
+    "linux/anp--inbound-source-ports.txt": {
+        "suspicious-port": [[8]],
+        "external-established": [[5, 6], [9]],
+        "exposed-listener": [[4], [3, 10]],
+    },
     "windows/b--elevation.txt": {"incomplete-capture": [[1]]},
     "powershell/tcp-list--long-lived.txt": {
         "persistent-external": [[2]],

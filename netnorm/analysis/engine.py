@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from netnorm.analysis.audit import CaptureFacts, Fleet, facts_of, parse_duration
+from netnorm.analysis.direction import set_directions
 from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context
 from netnorm.analysis.scopes import Classifier
 from netnorm.model.enums import Reach, Scope
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def annotate(capture: dict[str, Any], classifier: Classifier) -> None:
-    """Set ``local.scope``, ``remote.scope`` and ``reach`` on every connection of a capture.
+    """Set ``local.scope``, ``remote.scope``, ``reach`` and ``direction`` on every connection
+    of a capture.
 
     Endpoint dicts from the parser are shared between rows, so each row gets its own copies.
     """
@@ -38,6 +40,7 @@ def annotate(capture: dict[str, Any], classifier: Classifier) -> None:
         conn["reach"] = classifier.reach(
             conn["state"], conn["remote"], remote_scope, own_addresses
         ).value
+    set_directions(capture)
 
 
 def findings_for(capture: dict[str, Any], config: Settings) -> list[dict[str, Any]]:

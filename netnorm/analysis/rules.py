@@ -29,6 +29,7 @@ OWNED_STATES = frozenset({"ESTABLISHED", "SYN_SENT", "CLOSE_WAIT"})
 EPHEMERAL_UDP = 32768
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+DIRECTIONS = ("outbound", "inbound", "local", "unknown")
 
 
 def endpoint_text(ep: dict[str, Any]) -> str:
@@ -176,14 +177,22 @@ def external_established(ctx: Context) -> Iterator[Finding]:
             groups[(conn["pid"], conn["process"])].append(conn)
     for (pid, process), conns in groups.items():
         remotes = sorted({endpoint_text(c["remote"]) for c in conns})
+        ways = {d: sum(1 for c in conns if c.get("direction") == d) for d in DIRECTIONS}
+        how = ", ".join(f"{n} {d}" for d, n in ways.items() if n)
         yield ctx.finding(
             "external-established",
             "info",
-            f"{owner_text(conns[0])} has {len(conns)} established connection(s) to outside "
-            f"addresses: {_listing(remotes)}. Normal for browsers, updaters and agents; make "
-            "sure each destination is a service you expect.",
+            f"{owner_text(conns[0])} has {len(conns)} established connection(s) with outside "
+            f"addresses ({how}): {_listing(remotes)}. Normal for browsers, updaters and agents "
+            "(outbound) and public services (inbound); make sure each is one you expect.",
             conns,
-            {"pid": pid, "process": process, "count": len(conns), "remotes": remotes},
+            {
+                "pid": pid,
+                "process": process,
+                "count": len(conns),
+                "remotes": remotes,
+                "directions": {d: n for d, n in ways.items() if n},
+            },
         )
 
 
@@ -315,10 +324,14 @@ def exposed_listener(ctx: Context) -> Iterator[Finding]:
 
 
 def suspicious_port(ctx: Context) -> Iterator[Finding]:
-    """``suspicious-port`` (medium): a port from the configured list, remote or listening."""
+    """``suspicious-port`` (medium): a port from the configured list that a local listener
+    holds, or the remote port of a connection this host opened (or may have opened). Never the
+    source port of an inbound client: that port is the client's kernel's choice."""
     ports = set(ctx.config.suspicious_ports)
     for conn in ctx.conns:
         listener = conn["reach"] == "none"
+        if not listener and conn.get("direction") in ("inbound", "local"):
+            continue
         port = conn["local"]["port"] if listener else conn["remote"]["port"]
         if port not in ports or ctx.allowed("suspicious-port", conn):
             continue
@@ -338,6 +351,7 @@ def suspicious_port(ctx: Context) -> Iterator[Finding]:
             {
                 "port": port,
                 "direction": "listening" if listener else "remote",
+                "connection": conn.get("direction"),
                 "local": endpoint_text(conn["local"]),
                 "remote": endpoint_text(conn["remote"]),
                 "pid": conn["pid"],

@@ -92,6 +92,15 @@ class Reach(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Direction(StrEnum):
+    """Who opened a connection, seen from the captured host."""
+
+    INBOUND = "inbound"  # a peer connected to a port this host listens on
+    OUTBOUND = "outbound"  # this host connected to the peer
+    LOCAL = "local"  # both ends on this host
+    UNKNOWN = "unknown"
+
+
 class Severity(StrEnum):
     """How much a finding matters."""
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from netnorm.model.enums import (
     DiagnosticSeverity,
+    Direction,
     Family,
     Listeners,
     Platform,
@@ -106,6 +107,12 @@ class Connection(BaseModel):
         None,
         description="self, internal, external, none (no peer) or unknown (a name or a cut "
         "address). Set by `netnorm analyze`; null in `netnorm parse` output.",
+    )
+    direction: Direction | None = Field(
+        None,
+        description="inbound, outbound, local (both ends on this host) or unknown; null for "
+        "listeners and unconnected sockets. Set by `netnorm analyze` from the capture's "
+        "listeners, then the ports (see docs/analysis.md); null in `netnorm parse` output.",
     )
     state: TcpState | None = Field(
         None,

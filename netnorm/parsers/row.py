@@ -16,6 +16,7 @@ CONNECTION_FIELDS = (
     "local",
     "remote",
     "reach",
+    "direction",
     "state",
     "state_raw",
     "pid",

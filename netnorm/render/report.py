@@ -29,6 +29,10 @@ REACH_TITLES = {
 SEVERITY_STYLE = {"high": "bold red", "medium": "red", "low": "yellow", "info": "cyan"}
 
 
+#: How tables show ``direction``: who opened the connection, local end on the left.
+ARROWS = {"outbound": "→", "inbound": "←", "local": "↔", "unknown": "?"}
+
+
 def _where(finding: dict[str, Any]) -> str:
     lines = finding["lines"]
     span = ""
@@ -99,13 +103,14 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
             style = "bold red" if reach == "external" else ""
             table = new_table(
                 f"{REACH_TITLES[reach]} ({len(conns)})",
-                ("Proto", "Local", "Remote", "Scope", "State", "Owner", "Line"),
+                ("Proto", "Local", "", "Remote", "Scope", "State", "Owner", "Line"),
                 expand=False,
             )
             for c in shown:
                 table.add_row(
                     c["protocol"],
                     safe_text(endpoint_text(c["local"])),
+                    ARROWS.get(c.get("direction"), ""),
                     safe_text(endpoint_text(c["remote"]), style),
                     c["remote"]["scope"] or "",
                     safe_text(state_text(c)),
@@ -232,12 +237,13 @@ def markdown_report(report: dict[str, Any]) -> str:
             lines += ["No connections outside the network.", ""]
             continue
         lines += [
-            "| Reach | Proto | Local | Remote | State | Owner | Line |",
-            "|---|---|---|---|---|---|---|",
+            "| Reach | Proto | Local | | Remote | State | Owner | Line |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for c in outside:
             lines.append(
                 f"| {c['reach']} | {c['protocol']} | {md(endpoint_text(c['local']))} | "
+                f"{ARROWS.get(c.get('direction'), '')} | "
                 f"{md(endpoint_text(c['remote']))} | {md(state_text(c))} | {md(owner_text(c))} | "
                 f"{c['line']} |"
             )
