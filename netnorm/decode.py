@@ -244,7 +244,7 @@ def open_lines(
     if is_binary(head, decoded.encoding):
         raise FormatError("binary data, not text: netnorm reads socket listings", source, 1)
     raw = io.BufferedReader(_Prefixed(head, stream), buffer_size=SAMPLE_SIZE)
-    text = io.TextIOWrapper(raw, encoding=decoded.encoding, errors="replace", newline=None)
+    text = io.TextIOWrapper(raw, encoding=decoded.encoding, errors="replace", newline="")
     return decoded, _numbered(text)
 
 
@@ -277,7 +277,7 @@ def range_lines(
     stream.seek(start)
     size = (stop - start) if stop is not None else 1 << 62
     raw = io.BufferedReader(_Range(stream, size), buffer_size=SAMPLE_SIZE)
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     return _numbered(text, first_line)
 
 
@@ -285,15 +285,31 @@ def range_lines(
 CHUNK = 1 << 20
 
 
-def _numbered(text: io.TextIOWrapper, first: int = 1) -> Iterator[tuple[int, str]]:
-    lineno = first - 1
-    carry = ""
-    long_line = False  # carry holds the start of an over-long line; drop the rest of it
+def _line_breaks(text: io.TextIOWrapper) -> Iterator[str]:
+    """The text in chunks, every line break as ``\n``: LF, CRLF, a lone CR, and CR CR LF (a
+    Windows capture converted to CRLF twice), which is one line break, as ``sed`` and
+    ``grep -n`` count it."""
     read = text.read
+    pending = ""
     while True:
         chunk = read(CHUNK)
         if not chunk:
             break
+        chunk = pending + chunk
+        kept = chunk.rstrip("\r")  # a CR at the end may belong to a CRLF in the next chunk
+        pending, chunk = chunk[len(kept) :], kept
+        yield chunk.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    if pending:
+        yield "\n" * len(pending)
+
+
+def _numbered(text: io.TextIOWrapper, first: int = 1) -> Iterator[tuple[int, str]]:
+    lineno = first - 1
+    carry = ""
+    long_line = False  # carry holds the start of an over-long line; drop the rest of it
+    for chunk in _line_breaks(text):
+        if not chunk:
+            continue
         parts = chunk.split("\n")
         if long_line:
             if len(parts) == 1:

@@ -32,6 +32,7 @@ def test_parse_jsonl_one_connection_per_line(run: CliRunner) -> None:
         "zone": None,
         "truncated": False,
         "scope": None,
+        "printed": None,
     }
 
 

@@ -164,6 +164,7 @@ def test_platform_option_keeps_other_dialects_out(run: CliRunner) -> None:
                     "zone": "lo",
                     "truncated": False,
                     "scope": None,
+                    "printed": None,
                 }
             },
         ),
@@ -227,3 +228,33 @@ def test_powershell_cut_setting_and_single_json_object() -> None:
     rows = [(c["protocol"], c["state"], c["pid"]) for c in capture["connections"]]
     assert rows == [("tcp", "ESTABLISHED", 812)]
     assert capture["diagnostics"] == [] and capture["tool"] == "get-nettcpconnection"
+
+
+def test_fidelity_at_the_edges() -> None:
+    """IPv6 sockets printed as tcp, a row cut in its remote address, a cut IPv6 address,
+    `...` where a paste left rows out, and CR CR LF line ends."""
+    from netnorm.api import iter_capture_dicts
+
+    busybox = json.loads((SAMPLES / "linux" / "an--busybox.json").read_text(encoding="utf-8"))
+    families = {c["local"]["address"]: c["family"] for c in busybox["captures"][0]["connections"]}
+    assert families["::"] == "ipv6" and families["0.0.0.0"] == "ipv4"
+    text = (
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"
+        "tcp        0      0 10.0.2.15:443           10.\n"
+        "tcp6       0      0 fe80::b1f3:2c:3c6c::123 :::*                    LISTEN      \n"
+    )
+    (capture,) = iter_capture_dicts(text)
+    (row,) = capture["connections"]
+    assert row["local"]["host"] is None and row["local"]["truncated"]
+    assert row["local"]["printed"] == "fe80::b1f3:2c:3c6c:"
+    assert [(d["line"], d["code"]) for d in capture["diagnostics"]] == [(2, "unrecognised-line")]
+    windows = (
+        "\r\nActive Connections\r\n\r\n"
+        "  Proto  Local Address          Foreign Address        State\r\n"
+        "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING\r\n"
+        "    ...\r\n"
+        "  TCP    0.0.0.0:445            0.0.0.0:0              LISTENING\r\n"
+    )
+    (capture,) = iter_capture_dicts(windows.replace("\r\n", "\r\r\n").encode("ascii"))
+    assert [(c["line"], c["components"]) for c in capture["connections"]] == [(5, []), (7, [])]
+    assert [(d["line"], d["code"]) for d in capture["diagnostics"]] == [(6, "unrecognised-line")]

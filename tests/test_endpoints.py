@@ -16,6 +16,7 @@ def ep(
     service: Any = None,
     zone: Any = None,
     truncated: bool = False,
+    printed: Any = None,
 ) -> dict[str, Any]:
     return {
         "address": address,
@@ -25,6 +26,7 @@ def ep(
         "zone": zone,
         "truncated": truncated,
         "scope": None,
+        "printed": printed,
     }
 
 
@@ -52,7 +54,7 @@ def ep(
         (
             "::ffff:10.34.106.:51188",
             False,
-            ep(host="::ffff:10.34.106.", port=51188, truncated=True),
+            ep(printed="::ffff:10.34.106.", port=51188, truncated=True),
         ),
         ("10.0.0.1:0", False, ep("10.0.0.1", 0)),
         ("010.0.0.1:80", False, ep(host="010.0.0.1", port=80)),

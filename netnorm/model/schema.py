@@ -58,6 +58,11 @@ class Endpoint(BaseModel):
         description="Address class from netnorm's IANA table (loopback, private, global …). "
         "Set by `netnorm analyze`; null in `netnorm parse` output.",
     )
+    printed: str | None = Field(
+        None,
+        description="The address as printed when it is neither an address nor a name: an "
+        "address the tool cut (`2a00:1450:4001:82b:`), with `truncated` true.",
+    )
 
 
 class Timer(BaseModel):

@@ -30,6 +30,7 @@ new_endpoint: Callable[[], EndpointDict] = {
     "zone": None,
     "truncated": False,
     "scope": None,
+    "printed": None,
 }.copy
 
 
@@ -117,7 +118,12 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     head, sep, tail = text.rpartition(":")
     if not sep:
         return make_endpoint(text, "", truncated)
-    return make_endpoint(head, tail, truncated)
+    ep = make_endpoint(head, tail, truncated)
+    if ep["host"] is not None and ":" in ep["host"]:
+        # no host name has a colon: an IPv6 address cut by a netstat that cuts in the middle
+        # (fe80::b1f3:2c:3c6c::123), not a name; the text is kept as printed
+        ep["printed"], ep["host"], ep["truncated"] = ep["host"], None, True
+    return ep
 
 
 def windows_endpoint(text: str) -> EndpointDict:
@@ -142,7 +148,7 @@ def format_endpoint(ep: EndpointDict, *, zone: bool = False, mark_cut: bool = Fa
         mark_cut: end a possibly truncated field with ``…``.
     """
     address = ep["address"]
-    name = address or ep["host"] or "*"
+    name = address or ep["host"] or ep.get("printed") or "*"
     if address and ":" in address:
         name = f"[{name}%{ep['zone']}]" if zone and ep["zone"] else f"[{name}]"
     port = ep["service"] or ("*" if ep["port"] is None else str(ep["port"]))

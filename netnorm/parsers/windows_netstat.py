@@ -207,6 +207,8 @@ def continuation(row: Row, line: str) -> str | None:
         row["process"] = image
         return "image"
     if component is not None:
+        if not component.strip(".…"):
+            return None  # `...` where rows were left out of a paste: no component
         row["components"] = [*row["components"], component]  # a record starts with none
         return "component"
     row["owner_note"] = note if row["owner_note"] is None else row["owner_note"] + " " + note

@@ -203,7 +203,7 @@ class JsonWriter(CaptureWriter):
 
 
 #: Keys of the nested objects, in model order (``tests/test_schema.py`` checks them).
-ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated", "scope")
+ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated", "scope", "printed")
 TIMER_KEYS = ("kind", "kind_raw", "seconds", "retransmits", "probes")
 _NESTED = {"local": ENDPOINT_KEYS, "remote": ENDPOINT_KEYS, "timer": TIMER_KEYS}
 CSV_COLUMNS = ["source", "capture", "platform", "host"] + [
