@@ -67,3 +67,20 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> No
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="configuration file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_shells_extend_the_shell_external_list(tmp_path: Path) -> None:
+    """``shells`` adds globs to shell-external's own list: node is reported once it is named."""
+    from netnorm.analysis.engine import analyze_dicts
+    from netnorm.api import iter_capture_dicts
+
+    row = (
+        "tcp        0      0 10.0.0.5:41000          140.82.112.3:443        ESTABLISHED "
+        "4242/node           \n"
+    )
+    plain = analyze_dicts(iter_capture_dicts(row), load_config(write(tmp_path, "")))
+    assert not [f for f in plain["findings"] if f["rule"] == "shell-external"]
+    config = load_config(write(tmp_path, 'shells = ["NODE"]\n'))
+    named = analyze_dicts(iter_capture_dicts(row), config)
+    (finding,) = [f for f in named["findings"] if f["rule"] == "shell-external"]
+    assert (finding["evidence"]["program"], finding["lines"]) == ("node", [1])

@@ -60,6 +60,7 @@ EXPECTED: dict[str, dict[str, list[list[int]]]] = {
     },
     "linux/npt--hidden-owner.txt": {
         "unowned-external": [[6]],
+        "shell-external": [[13]],
         "external-established": [[4], [6], [7]],
     },
     "linux/nt--no-owner-column.txt": {
@@ -71,6 +72,7 @@ EXPECTED: dict[str, dict[str, list[list[int]]]] = {
     },
     "linux/anp--backdoor.txt": {
         "suspicious-port": [[5], [8]],
+        "shell-external": [[8], [10]],
         "exposed-listener": [[3, 12], [5]],
         "external-established": [[8], [9], [10]],
     },

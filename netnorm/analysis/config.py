@@ -30,6 +30,38 @@ DEFAULT_SUSPICIOUS_PORTS = (1337, 4444, 5554, 6666, 6667, 6668, 6669, 12345, 273
 
 DEFAULT_FILE = "netnorm.toml"
 
+#: Shells, interpreters and Windows programs that attackers run to talk to the outside (the
+#: LOLBins), as glob patterns on the process name, lower case: shell-external reports their
+#: outside connections. ``shells = [...]`` in the configuration adds to them.
+DEFAULT_SHELLS: tuple[str, ...] = (
+    "bash",
+    "sh",
+    "dash",
+    "zsh",
+    "ksh",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "python",
+    "python[0-9]*",
+    "perl",
+    "ruby",
+    "php",
+    "powershell.exe",
+    "pwsh.exe",
+    "pwsh",
+    "cmd.exe",
+    "rundll32.exe",
+    "regsvr32.exe",
+    "mshta.exe",
+    "wscript.exe",
+    "cscript.exe",
+    "certutil.exe",
+    "bitsadmin.exe",
+)
+
 
 @dataclass(frozen=True)
 class DefaultThresholds:
@@ -52,6 +84,7 @@ class Defaults:
     thresholds: DefaultThresholds = DEFAULT_THRESHOLDS
     suspicious_ports: list[int] = field(default_factory=lambda: list(DEFAULT_SUSPICIOUS_PORTS))
     allow: list[Allow] = field(default_factory=list)
+    shells: list[str] = field(default_factory=list)
 
 
 DEFAULTS = Defaults()

@@ -107,6 +107,11 @@ class Config(BaseModel):
         description='Ports or ranges ("6666-6669") that the suspicious-port rule reports.',
     )
     allow: list[Allow] = Field(default_factory=list)
+    shells: list[str] = Field(
+        default_factory=list,
+        description="More process names (glob patterns, any case) that shell-external "
+        "reports, besides its own list of shells, interpreters and LOLBins.",
+    )
 
     @field_validator("internal", mode="before")
     @classmethod

@@ -381,6 +381,55 @@ def incomplete_capture(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
+def _program(process: str) -> str:
+    """The program name of a process name: ``/usr/bin/python3 x.py`` is ``python3``,
+    ``C:\\Windows\\System32\\cmd.exe`` is ``cmd.exe``, ``sshd: root`` is ``sshd``."""
+    first = process.split(":")[0].split()[0] if process.split() else process
+    return first.replace("\\", "/").rsplit("/", 1)[-1].lower()
+
+
+def shell_external(ctx: Context) -> Iterator[Finding]:
+    """``shell-external`` (medium): a shell, an interpreter or a LOLBin owns a connection to
+    an outside address, the shape of a reverse shell or a download cradle."""
+    from fnmatch import fnmatchcase
+
+    from netnorm.analysis.config import DEFAULT_SHELLS
+
+    patterns = (*DEFAULT_SHELLS, *(p.lower() for p in ctx.config.shells))
+    for conn in ctx.conns:
+        process = conn["process"]
+        if not process or conn["reach"] != "external" or conn["remote"]["port"] is None:
+            continue
+        if conn["state"] not in (None, "ESTABLISHED", "SYN_SENT", "CLOSE_WAIT"):
+            continue
+        program = _program(process)
+        if not any(fnmatchcase(program, p) for p in patterns):
+            continue
+        if ctx.allowed("shell-external", conn):
+            continue
+        way = {"inbound": "accepted from", "outbound": "opened to"}.get(
+            conn.get("direction") or "", "has"
+        )
+        yield ctx.finding(
+            "shell-external",
+            "medium",
+            f"{owner_text(conn)} {way} {endpoint_text(conn['remote'])} "
+            f"({conn['protocol']} {conn['state'] or 'no state'}): a shell, interpreter or "
+            "system tool talking to the outside is how reverse shells, download cradles and "
+            "hands-on attackers look. Check the process's command line and parent, and who "
+            "the remote address is.",
+            [conn],
+            {
+                "program": program,
+                "process": process,
+                "pid": conn["pid"],
+                "remote": endpoint_text(conn["remote"]),
+                "local": endpoint_text(conn["local"]),
+                "direction": conn.get("direction"),
+            },
+        )
+
+
 def _moment(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return text if isinstance(text, datetime) else None
@@ -454,6 +503,7 @@ RULES: tuple[Rule, ...] = (
     syn_received,
     unowned_external,
     suspicious_port,
+    shell_external,
     close_wait_buildup,
     long_lived_external,
     external_established,
@@ -466,6 +516,7 @@ RULE_IDS = (
     "syn-received",
     "unowned-external",
     "suspicious-port",
+    "shell-external",
     "close-wait-buildup",
     "persistent-external",
     "external-established",
