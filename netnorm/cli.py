@@ -346,6 +346,24 @@ def analyze(
             show_default=False,
         ),
     ] = None,
+    internal_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--internal-file",
+            help="A file of internal networks, one per line (# comments): for long lists. "
+            "Repeat for more files.",
+            show_default=False,
+        ),
+    ] = None,
+    ioc: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ioc",
+            help="A file of known-bad IPs and networks (one per line, # comments): "
+            "connections to them are ioc-match findings (high). Repeat for more files.",
+            show_default=False,
+        ),
+    ] = None,
     fail_on: Annotated[
         Severity | None,
         typer.Option(
@@ -430,7 +448,22 @@ def analyze(
         overrides["internal"] = internal
     if persist_min is not None:
         overrides["thresholds"] = {"persist_min": persist_min}
+    if ioc:
+        overrides["ioc"] = {"files": ioc}
+    if internal_file:
+        overrides["internal_files"] = internal_file
     settings = load_config(config, overrides)
+    if settings.internal or settings.internal_files:
+        from netnorm.analysis.netset import network_set
+
+        # read once, before workers fork; a bad line stops the run here
+        network_set(
+            tuple(settings.internal), tuple(settings.internal_files), "internal network list"
+        )
+    if settings.ioc.files:
+        from netnorm.analysis.netset import ioc_set
+
+        ioc_set(tuple(settings.ioc.files))  # read once, before workers fork: a bad line stops here
     when = None
     if time is not None:
         when = parse_time(time)

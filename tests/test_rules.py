@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import netnorm
 from netnorm.analysis.rules import RULE_IDS
@@ -121,7 +124,29 @@ def test_rules_fire_exactly(name: str) -> None:
 
 def test_every_rule_is_covered() -> None:
     covered = {rule for rules in EXPECTED.values() for rule in rules}
-    assert covered == set(RULE_IDS)
+    assert covered | {"ioc-match"} == set(RULE_IDS)  # ioc-match needs a list: below
+
+
+def test_ioc_match_on_the_lists(tmp_path: Path, run: CliRunner) -> None:
+    """ioc-match (high) for a remote address in a list; a bad line names its file and line."""
+    from netnorm.cli import app
+
+    lists = tmp_path / "ioc.txt"
+    lists.write_text("# Tor exits seen in the incident\n185.220.101.0/24\n\n2001:db8::/32\n")
+    path = str(SAMPLES / "linux" / "anp--backdoor.txt")
+    result = run.invoke(app, ["analyze", "-f", "json", "--ioc", str(lists), path])
+    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "ioc-match"]
+    assert [(f["severity"], f["lines"], f["evidence"]["remote"]) for f in found] == [
+        ("high", [8], "185.220.101.4:4444")
+    ]
+    assert json.loads(result.stdout)["findings"][0]["rule"] == "ioc-match"  # most severe
+    bad = tmp_path / "bad.txt"
+    bad.write_text("10.0.0.0/8\n10.0.0.300\n")
+    result = run.invoke(app, ["analyze", "--ioc", str(bad), path])
+    assert result.exit_code == 2
+    assert f"Error: IOC list: '10.0.0.300' is not an IP address or network ({bad}:2)" in (
+        result.stderr
+    )
 
 
 def test_internal_network_removes_the_outside_finding() -> None:

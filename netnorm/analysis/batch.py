@@ -132,7 +132,7 @@ def process_file(job: Job, named: Named) -> FileResult:
                 "text": None,
             }
         )
-    classifier = Classifier(job.config.internal)
+    classifier = Classifier(job.config.internal, job.config.internal_files)
     source = sys.stdin.buffer if path == "-" else path
     try:
         for capture in iter_capture_dicts(

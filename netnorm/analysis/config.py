@@ -77,6 +77,13 @@ DEFAULT_THRESHOLDS = DefaultThresholds()
 
 
 @dataclass(frozen=True)
+class DefaultIoc:
+    """No IOC lists (``Ioc`` documents the settings)."""
+
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Defaults:
     """The settings of a run with no file and no option: what ``Config()`` holds."""
 
@@ -85,6 +92,8 @@ class Defaults:
     suspicious_ports: list[int] = field(default_factory=lambda: list(DEFAULT_SUSPICIOUS_PORTS))
     allow: list[Allow] = field(default_factory=list)
     shells: list[str] = field(default_factory=list)
+    ioc: DefaultIoc = field(default_factory=DefaultIoc)
+    internal_files: list[str] = field(default_factory=list)
 
 
 DEFAULTS = Defaults()
@@ -141,6 +150,11 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> S
     for key, value in (overrides or {}).items():
         if key == "internal":
             data["internal"] = [*data.get("internal", []), *value]
+        elif key == "internal_files":
+            data["internal_files"] = [*data.get("internal_files", []), *value]
+        elif key == "ioc":
+            ioc = data.get("ioc", {})
+            data["ioc"] = {**ioc, "files": [*ioc.get("files", []), *value["files"]]}
         elif key == "thresholds":
             data["thresholds"] = {**data.get("thresholds", {}), **value}
         else:

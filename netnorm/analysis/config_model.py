@@ -93,6 +93,18 @@ class Allow(BaseModel):
         return self
 
 
+class Ioc(BaseModel):
+    """Lists of known-bad addresses (indicators of compromise)."""
+
+    model_config = _STRICT
+
+    files: list[str] = Field(
+        default_factory=list,
+        description="Files of IPs and CIDR networks, one per line, # starts a comment; "
+        "ioc-match reports connections to them.",
+    )
+
+
 class Config(BaseModel):
     """Everything an analysis run can be told."""
 
@@ -107,6 +119,12 @@ class Config(BaseModel):
         description='Ports or ranges ("6666-6669") that the suspicious-port rule reports.',
     )
     allow: list[Allow] = Field(default_factory=list)
+    internal_files: list[str] = Field(
+        default_factory=list,
+        description="Files of internal networks, one per line (# comments), for lists too "
+        "long for this file: a million lines load in a few seconds.",
+    )
+    ioc: Ioc = Field(default_factory=Ioc)
     shells: list[str] = Field(
         default_factory=list,
         description="More process names (glob patterns, any case) that shell-external "

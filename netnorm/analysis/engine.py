@@ -86,7 +86,7 @@ def analyze_capture(
 
 def analyze_dicts(captures: Iterable[dict[str, Any]], config: Settings) -> dict[str, Any]:
     """Analyse capture dicts (as ``CaptureState.as_dict`` builds them) into a report dict."""
-    classifier = Classifier(config.internal)
+    classifier = Classifier(config.internal, config.internal_files)
     fleet = Fleet()
     done = []
     findings: list[dict[str, Any]] = []

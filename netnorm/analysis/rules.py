@@ -360,6 +360,42 @@ def suspicious_port(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def ioc_match(ctx: Context) -> Iterator[Finding]:
+    """``ioc-match`` (high): the remote address is in one of the user's IOC lists."""
+    files = tuple(ctx.config.ioc.files)
+    if not files:
+        return
+    from netnorm.analysis.netset import ioc_set
+
+    known = ioc_set(files)
+    for conn in ctx.conns:
+        address = conn["remote"]["address"]
+        if address is None or not known.contains(address) or ctx.allowed("ioc-match", conn):
+            continue
+        yield ctx.finding(
+            "ioc-match",
+            "high",
+            f"{owner_text(conn)} {_way(conn)} {endpoint_text(conn['remote'])} "
+            f"({conn['protocol']} {conn['state'] or 'no state'}), an address in your IOC "
+            "lists. Treat the host as compromised until shown otherwise: find the process, "
+            "its parent and how it started, and block the address at the edge.",
+            [conn],
+            {
+                "remote": endpoint_text(conn["remote"]),
+                "local": endpoint_text(conn["local"]),
+                "pid": conn["pid"],
+                "process": conn["process"],
+                "direction": conn.get("direction"),
+            },
+        )
+
+
+def _way(conn: Conn) -> str:
+    return {"inbound": "accepted a connection from", "outbound": "connects to"}.get(
+        conn.get("direction") or "", "has a socket with"
+    )
+
+
 def incomplete_capture(ctx: Context) -> Iterator[Finding]:
     """``incomplete-capture`` (medium): the tool said it failed (``netstat -b`` without an
     elevated prompt), so the capture does not show what the machine has: no verdict on it is
@@ -500,6 +536,7 @@ def long_lived_external(ctx: Context) -> Iterator[Finding]:
 #: lives with the audit; from one capture it needs creation times (``long_lived_external``).
 RULES: tuple[Rule, ...] = (
     incomplete_capture,
+    ioc_match,
     syn_received,
     unowned_external,
     suspicious_port,
@@ -512,6 +549,7 @@ RULES: tuple[Rule, ...] = (
 
 RULE_IDS = (
     "incomplete-capture",
+    "ioc-match",
     "syn-flood",
     "syn-received",
     "unowned-external",

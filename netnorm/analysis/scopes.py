@@ -63,8 +63,10 @@ def address_scope(address: str) -> Scope:
 class Classifier:
     """Scopes and reach for one analysis run, with the configured internal networks."""
 
-    def __init__(self, internal: Iterable[str] = ()) -> None:
-        self.internal = tuple(ipaddress.ip_network(n, strict=False) for n in internal)
+    def __init__(self, internal: Iterable[str] = (), files: Iterable[str] = ()) -> None:
+        from netnorm.analysis.netset import network_set
+
+        self.internal = network_set(tuple(internal), tuple(files), "internal network list")
 
     def scope(self, endpoint: dict[str, Any]) -> Scope:
         """The scope of an endpoint dict (``unknown`` for names and possibly cut fields)."""
@@ -74,11 +76,8 @@ class Classifier:
         if endpoint["truncated"]:
             return Scope.UNKNOWN
         scope = address_scope(address)
-        if self.internal and scope in OVERRIDABLE:
-            ip = ipaddress.ip_address(address)
-            mapped = getattr(ip, "ipv4_mapped", None)
-            if any((mapped or ip) in net for net in self.internal):
-                return Scope.INTERNAL
+        if self.internal and scope in OVERRIDABLE and self.internal.contains(address):
+            return Scope.INTERNAL
         return scope
 
     def reach(
@@ -103,9 +102,13 @@ class Classifier:
 
 
 def validate_networks(networks: Iterable[str]) -> list[str]:
-    """Check CIDR strings; return them normalised.
+    """Check CIDR strings (a million of them take a second or two); return them stripped.
 
     Raises:
         ValueError: one of them is not a network.
     """
-    return [str(ipaddress.ip_network(n.strip(), strict=False)) for n in networks]
+    from netnorm.analysis.netset import network_set
+
+    checked = [network.strip() for network in networks]
+    network_set(tuple(checked))  # built once and kept for the run's Classifier
+    return checked
