@@ -425,43 +425,45 @@ def _program(process: str) -> str:
 
 
 def shell_external(ctx: Context) -> Iterator[Finding]:
-    """``shell-external`` (medium): a shell, an interpreter or a LOLBin owns a connection to
-    an outside address, the shape of a reverse shell or a download cradle."""
+    """``shell-external`` (medium): a shell, an interpreter or a LOLBin owns connections to
+    outside addresses, the shape of a reverse shell or a download cradle. One finding per
+    process."""
     from fnmatch import fnmatchcase
 
     from netnorm.analysis.config import DEFAULT_SHELLS
 
     patterns = (*DEFAULT_SHELLS, *(p.lower() for p in ctx.config.shells))
+    groups: dict[tuple[Any, str], list[Conn]] = defaultdict(list)
     for conn in ctx.conns:
         process = conn["process"]
         if not process or conn["reach"] != "external" or conn["remote"]["port"] is None:
             continue
         if conn["state"] not in (None, "ESTABLISHED", "SYN_SENT", "CLOSE_WAIT"):
             continue
-        program = _program(process)
-        if not any(fnmatchcase(program, p) for p in patterns):
-            continue
         if ctx.allowed("shell-external", conn):
             continue
-        way = {"inbound": "accepted from", "outbound": "opened to"}.get(
-            conn.get("direction") or "", "has"
-        )
+        program = _program(process)
+        if any(fnmatchcase(program, p) for p in patterns):
+            groups[(conn["pid"], process)].append(conn)
+    for (pid, process), conns in groups.items():
+        remotes = sorted({endpoint_text(c["remote"]) for c in conns})
+        ways = {d: sum(1 for c in conns if c.get("direction") == d) for d in DIRECTIONS}
+        how = ", ".join(f"{n} {d}" for d, n in ways.items() if n)
         yield ctx.finding(
             "shell-external",
             "medium",
-            f"{owner_text(conn)} {way} {endpoint_text(conn['remote'])} "
-            f"({conn['protocol']} {conn['state'] or 'no state'}): a shell, interpreter or "
-            "system tool talking to the outside is how reverse shells, download cradles and "
-            "hands-on attackers look. Check the process's command line and parent, and who "
-            "the remote address is.",
-            [conn],
+            f"{owner_text(conns[0])} has {len(conns)} connection(s) with outside addresses "
+            f"({how}): {_listing(remotes)}. A shell, interpreter or system tool talking to "
+            "the outside is how reverse shells, download cradles and hands-on attackers look. "
+            "Check the process's command line and parent, and who the remote addresses are.",
+            conns,
             {
-                "program": program,
+                "program": _program(process),
                 "process": process,
-                "pid": conn["pid"],
-                "remote": endpoint_text(conn["remote"]),
-                "local": endpoint_text(conn["local"]),
-                "direction": conn.get("direction"),
+                "pid": pid,
+                "count": len(conns),
+                "remotes": remotes,
+                "directions": {d: n for d, n in ways.items() if n},
             },
         )
 
