@@ -15,6 +15,10 @@ from tests.conftest import SAMPLES
 
 # file -> rule -> the `lines` of each finding, in report order; rules not named give nothing
 EXPECTED: dict[str, dict[str, list[list[int]]]] = {
+    "linux/anp--unowned-listener.txt": {
+        "unowned-listener": [[4], [5]],
+        "exposed-listener": [[3, 9], [4]],
+    },
     "linux/anp--inbound-source-ports.txt": {
         "suspicious-port": [[8]],
         "external-established": [[5, 6], [9]],

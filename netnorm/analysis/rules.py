@@ -281,6 +281,28 @@ def close_wait_buildup(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def unowned_listener(ctx: Context) -> Iterator[Finding]:
+    """``unowned-listener`` (medium): in a capture whose owner column names every process
+    (root ``-p``, elevated ``-b``), a TCP listener has no owner."""
+    if not ctx.owners_shown or ctx.non_root:
+        return
+    for conn in ctx.conns:
+        if conn["protocol"] != "tcp" or conn["state"] != "LISTEN":
+            continue
+        if conn["pid"] is not None or conn["process"] or ctx.allowed("unowned-listener", conn):
+            continue
+        yield ctx.finding(
+            "unowned-listener",
+            "medium",
+            f"TCP {endpoint_text(conn['local'])} listens and has no owner, although this "
+            "capture names the owners of sockets. A listener no process holds is either the "
+            "kernel's (NFS, RPC, an in-kernel VPN) or one hidden from the tools (a rootkit's "
+            "backdoor). Check the port with ss -ltnpe and lsof -i, and the loaded modules.",
+            [conn],
+            {"local": endpoint_text(conn["local"]), "port": conn["local"]["port"]},
+        )
+
+
 def exposed_listener(ctx: Context) -> Iterator[Finding]:
     """``exposed-listener`` (info): sockets listening on all interfaces, as an inventory."""
     groups: dict[tuple[str, Any, Any], list[Conn]] = defaultdict(list)
@@ -544,6 +566,7 @@ RULES: tuple[Rule, ...] = (
     suspicious_port,
     shell_external,
     close_wait_buildup,
+    unowned_listener,
     long_lived_external,
     external_established,
     exposed_listener,
@@ -558,6 +581,7 @@ RULE_IDS = (
     "suspicious-port",
     "shell-external",
     "close-wait-buildup",
+    "unowned-listener",
     "persistent-external",
     "external-established",
     "exposed-listener",
