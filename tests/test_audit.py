@@ -316,3 +316,33 @@ def test_fleet_json_rows_equal_the_row_dicts() -> None:
         fleet.add(facts_of(data, []))
     for section in ("external_endpoints", "external_networks"):
         assert [json.loads(t) for t in fleet.stack_json(section)] == list(fleet.stack_rows(section))
+
+
+def test_listener_change_between_captures_of_one_host(run: CliRunner, tmp_path: Path) -> None:
+    """A listener that appears on all interfaces is medium, one that goes away is low; each
+    names the port, the process and both capture times."""
+    before = (SAMPLES / "linux" / "anp--inbound-source-ports.txt").read_text(encoding="utf-8")
+    lines = before.splitlines(keepends=True)
+    after = [line for line in lines if ":22 " not in line or "LISTEN" not in line]
+    after.insert(
+        3,
+        lines[2]
+        .replace("0.0.0.0:443   ", "0.0.0.0:8443  ")
+        .replace("1602/nginx: master", "7001/python3      "),
+    )
+    (tmp_path / "web02_20261120T100000.txt").write_text(before, encoding="utf-8")
+    (tmp_path / "web02_20261120T110000.txt").write_text("".join(after), encoding="utf-8")
+    result = run.invoke(
+        app, ["analyze", "-f", "json", "--name-pattern", "{host}_{time}.txt", str(tmp_path)]
+    )
+    changes = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "listener-change"]
+    got = sorted(
+        (f["severity"], f["evidence"]["change"], f["evidence"]["port"], f["evidence"]["process"])
+        for f in changes
+    )
+    assert got == [
+        ("low", "disappeared", 22, "sshd: /usr/sbin"),
+        ("medium", "appeared", 8443, "python3"),
+    ]
+    appeared = next(f for f in changes if f["evidence"]["change"] == "appeared")
+    assert appeared["lines"] == [4] and "2026-11-20T10:00:00" in appeared["message"]

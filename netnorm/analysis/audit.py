@@ -44,6 +44,11 @@ class CaptureFacts:
     #: (see ``_identity``), not a tuple of strings: a fleet run keeps these until the end.
     established: dict[str, int]
     findings: Counter[str] = field(default_factory=Counter)
+    #: (protocol, port) of each TCP listener -> (process, on all interfaces, line): what
+    #: ``listener-change`` compares between a host's captures.
+    listening: dict[tuple[str, int | None], tuple[str | None, bool, int]] = field(
+        default_factory=dict
+    )
 
     @property
     def label(self) -> str:
@@ -76,6 +81,7 @@ def facts_of(
     external = []
     listeners = []
     established: dict[str, int] = {}
+    listening: dict[tuple[str, int | None], tuple[str | None, bool, int]] = {}
     for conn in capture["connections"]:
         reach = conn["reach"]
         if reach == "external":
@@ -84,6 +90,16 @@ def facts_of(
                 established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
             listeners.append((conn["protocol"], conn["local"]["port"], conn["process"]))
+            key = (conn["protocol"], conn["local"]["port"])
+            wildcard = conn["local"]["address"] in ("0.0.0.0", "::") or (
+                conn["local"]["address"] is None and conn["local"]["host"] is None
+            )
+            before = listening.get(key)
+            listening[key] = (
+                conn["process"] or (before[0] if before else None),
+                wildcard or bool(before and before[1]),
+                before[2] if before else conn["line"],
+            )
     time = capture.get("captured_at")
     return CaptureFacts(
         source=capture["source"],
@@ -96,6 +112,7 @@ def facts_of(
         listeners=listeners,
         established=established,
         findings=Counter(f["severity"] for f in findings),
+        listening=listening,
     )
 
 
@@ -157,6 +174,8 @@ class Fleet:
         self.hosts: dict[str, dict[str, Any]] = {}
         self.series: dict[str, list[CaptureFacts]] = defaultdict(list)
         self.reach: Counter[str] = Counter()
+        #: Per host, the listeners of its last timed capture, and that capture.
+        self._last: dict[str, CaptureFacts] = {}
 
     def add(self, facts: CaptureFacts) -> None:
         """Fold one capture in; its rows are not kept."""
@@ -200,8 +219,13 @@ class Fleet:
             self.series[label].append(facts)
 
     def _track(self, label: str, facts: CaptureFacts) -> None:
-        """Extend the runs ``facts`` continues, and close those it interrupts."""
+        """Extend the runs ``facts`` continues, and close those it interrupts; compare its
+        listeners with the host's capture before (``listener-change``)."""
         assert facts.time is not None
+        last = self._last.get(label)
+        if last is not None:
+            self._closed += _listener_changes(label, last, facts)
+        self._last[label] = facts
         runs = self._runs[label]
         established = facts.established
         for key in [k for k in runs if k not in established]:
@@ -398,6 +422,55 @@ def _count(value: str | set[str] | None) -> int:
     if value is None:
         return 0
     return 1 if isinstance(value, str) else len(value)
+
+
+def _listener_changes(
+    label: str, before: CaptureFacts, after: CaptureFacts
+) -> list[dict[str, Any]]:
+    """``listener-change`` findings between two captures of one host, in time order."""
+    found = []
+    changes = [("appeared", key, after.listening[key]) for key in after.listening]
+    changes += [("disappeared", key, before.listening[key]) for key in before.listening]
+    for change, (protocol, port), (process, wildcard, line) in changes:
+        other = before if change == "appeared" else after
+        if (protocol, port) in other.listening:
+            continue
+        assert before.time is not None and after.time is not None
+        severity = "medium" if change == "appeared" and wildcard else "low"
+        where = "on all interfaces" if wildcard else "on one address"
+        owner = f" ({process})" if process else ""
+        found.append(
+            {
+                "rule": "listener-change",
+                "severity": severity,
+                "message": (
+                    f"On {label}, a {protocol.upper()} listener on port {port}{owner}, {where}, "
+                    f"{change} between {before.time.isoformat()} and {after.time.isoformat()}. "
+                    + (
+                        "A new service reachable from every network is how a backdoor or a "
+                        "forgotten test server looks: check which program opened it and why."
+                        if severity == "medium"
+                        else "Check that the change was planned (a deployment, a restart)."
+                    )
+                ),
+                "source": after.source,
+                "host": after.host,
+                "capture": after.index,
+                "lines": [line] if change == "appeared" else [],
+                "evidence": {
+                    "host": label,
+                    "change": change,
+                    "protocol": protocol,
+                    "port": port,
+                    "process": process,
+                    "all_interfaces": wildcard,
+                    "before": before.time.isoformat(),
+                    "after": after.time.isoformat(),
+                    "before_source": before.source,
+                },
+            }
+        )
+    return found
 
 
 def _persisted(

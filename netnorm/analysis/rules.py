@@ -583,6 +583,7 @@ RULE_IDS = (
     "close-wait-buildup",
     "unowned-listener",
     "persistent-external",
+    "listener-change",
     "external-established",
     "exposed-listener",
 )
