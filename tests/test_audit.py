@@ -346,3 +346,19 @@ def test_listener_change_between_captures_of_one_host(run: CliRunner, tmp_path: 
     ]
     appeared = next(f for f in changes if f["evidence"]["change"] == "appeared")
     assert appeared["lines"] == [4] and "2026-11-20T10:00:00" in appeared["message"]
+
+
+def test_fleet_stacks_wide_networks_and_inbound_clients(run: CliRunner) -> None:
+    """The /16 stack groups the /24s; an inbound client counts by its address, not by the
+    source port its kernel chose."""
+    result = run.invoke(
+        app, ["analyze", "-f", "json", "--name-pattern", "{host}_{time}.txt", str(FLEET)]
+    )
+    fleet = json.loads(result.stdout)["fleet"]
+    wide = {n["network"]: n["connections"] for n in fleet["external_wide_networks"]}
+    narrow = {n["network"]: n["connections"] for n in fleet["external_networks"]}
+    assert "140.82.0.0/16" in wide and sum(wide.values()) == sum(narrow.values())
+    path = SAMPLES / "linux" / "anp--inbound-source-ports.txt"
+    result = run.invoke(app, ["analyze", "-f", "json", str(path)])
+    endpoints = {e["endpoint"] for e in json.loads(result.stdout)["fleet"]["external_endpoints"]}
+    assert {"81.2.69.160:*", "94.142.241.111:*", "140.82.112.3:443"} <= endpoints

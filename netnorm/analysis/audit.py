@@ -66,6 +66,15 @@ def _network(address: str) -> str:
     return socket.inet_ntop(socket.AF_INET6, packed[:6] + bytes(10)) + "/48"
 
 
+def _wider(network: str) -> str:
+    """The /16 of a /24, the /32 of a /48."""
+    address = network.split("/", 1)[0]
+    if ":" not in address:
+        return address.rsplit(".", 2)[0] + ".0.0/16"
+    packed = socket.inet_pton(socket.AF_INET6, address)
+    return socket.inet_ntop(socket.AF_INET6, packed[:4] + bytes(12)) + "/32"
+
+
 def facts_of(
     capture: dict[str, Any],
     findings: list[dict[str, Any]],
@@ -85,7 +94,11 @@ def facts_of(
     for conn in capture["connections"]:
         reach = conn["reach"]
         if reach == "external":
-            external.append((endpoint_text(conn["remote"]), conn["process"]))
+            remote = conn["remote"]
+            if conn.get("direction") == "inbound":
+                # a client's source port is its kernel's choice: the stack counts the client
+                remote = {**remote, "port": None, "service": None}
+            external.append((endpoint_text(remote), conn["process"]))
             if conn["state"] == "ESTABLISHED" and not (allowed and allowed(conn)):
                 established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
@@ -170,6 +183,7 @@ class Fleet:
         self.endpoints: dict[str, _Stack] = {}
         self._names: dict[str, str] = {}
         self._networks: dict[str, _Stack] | None = None
+        self._wide: dict[str, _Stack] | None = None
         self.listeners: dict[tuple[str, int | None, str | None], _Stack] = defaultdict(_Stack)
         self.hosts: dict[str, dict[str, Any]] = {}
         self.series: dict[str, list[CaptureFacts]] = defaultdict(list)
@@ -247,10 +261,30 @@ class Fleet:
             if label in self.hosts:
                 self.hosts[label]["findings"][f["severity"]] += 1
 
+    def _section(self, section: str) -> dict[str, _Stack]:
+        if section == "external_endpoints":
+            return self.endpoints
+        return self.networks() if section == "external_networks" else self.wide_networks()
+
+    def wide_networks(self) -> dict[str, _Stack]:
+        """The /24 and /48 stacks grouped again by /16 (IPv4) and /32 (IPv6), like Kansa's."""
+        if self._wide is None:
+            wide: dict[str, _Stack] = defaultdict(_Stack)
+            for network, stack in self.networks().items():
+                group = wide[_wider(network)]
+                for host in _Stack.names(stack.hosts):
+                    group.add(host, None)
+                for process in _Stack.names(stack.processes):
+                    group.processes = _Stack._add(group.processes, process)
+                group.connections += stack.connections
+            self._wide = wide
+        return self._wide
+
     def stack_rows(self, section: str) -> Iterator[dict[str, Any]]:
-        """Rows of ``external_endpoints`` or ``external_networks``, rarest first, one at a time
-        (a fleet can see hundreds of thousands of endpoints; only the sort keys are held)."""
-        items = self.endpoints if section == "external_endpoints" else self.networks()
+        """Rows of ``external_endpoints``, ``external_networks`` or
+        ``external_wide_networks``, rarest first, one at a time (a fleet can see hundreds of
+        thousands of endpoints; only the sort keys are held)."""
+        items = self._section(section)
         name = "endpoint" if section == "external_endpoints" else "network"
         for _hosts, _connections, key in _rarest_first(items):
             s = items[key]
@@ -266,7 +300,7 @@ class Fleet:
     def stack_json(self, section: str) -> Iterator[str]:
         """``stack_rows`` as JSON text, written by hand: a fleet has hundreds of thousands of
         rows, and most have one host and at most one process, which need no list building."""
-        items = self.endpoints if section == "external_endpoints" else self.networks()
+        items = self._section(section)
         name = "endpoint" if section == "external_endpoints" else "network"
         quote = _quote
         # a fleet has a few hundred host and process names: each name's JSON list is made once
@@ -341,6 +375,9 @@ class Fleet:
         return {
             "external_endpoints": list(islice(self.stack_rows("external_endpoints"), limit)),
             "external_networks": list(islice(self.stack_rows("external_networks"), limit)),
+            "external_wide_networks": list(
+                islice(self.stack_rows("external_wide_networks"), limit)
+            ),
             "listeners": self.listener_rows()[:limit],
             "hosts": self.host_rows(),
         }

@@ -326,5 +326,6 @@ class Report(BaseModel):
     fleet: dict[str, Any] | None = Field(
         None,
         description="Stacks over all captures, rarest first: external_endpoints (by IP:port), "
-        "external_networks (/24 and /48), listeners, and one line per host.",
+        "external_networks (/24 and /48), external_wide_networks (/16 and /32), listeners, "
+        "and one line per host.",
     )

@@ -132,6 +132,7 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
     for key, title, first in (
         ("external_endpoints", "Outside endpoints, rarest first", "endpoint"),
         ("external_networks", "Outside networks, rarest first", "network"),
+        ("external_wide_networks", "Outside /16 and /32 networks, rarest first", "network"),
     ):
         rows = fleet[key]
         if not rows:

@@ -65,6 +65,7 @@ def _rows(write: Any, name: str, items: Any, last: bool = False) -> None:
 def _networks(write: Any, fleet: Any) -> None:
     fleet.networks(consume=True)  # the endpoints are written: their memory goes to the networks
     _texts(write, "external_networks", fleet.stack_json("external_networks"))
+    _texts(write, "external_wide_networks", fleet.stack_json("external_wide_networks"))
 
 
 def _listeners(write: Any, fleet: Any) -> None:
