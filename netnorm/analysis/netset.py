@@ -56,7 +56,20 @@ class NetworkSet:
     def __init__(self, networks: Iterable[str] = ()) -> None:
         # each range packed into one int, first above last, so that sorting is an int sort
         packed: dict[int, list[int]] = {4: [], 6: []}
+        four, spans = packed[4].append, _SPANS4
         for text in networks:
+            # the common entry, IPv4 with a prefix or none, inline: a million of them load
+            # in a few seconds; anything else (IPv6, blanks, bad entries) goes the long way
+            address, _, prefix = text.partition("/")
+            if ":" not in address and (not prefix or (prefix.isdigit() and int(prefix) <= 32)):
+                try:
+                    value = _from_bytes(_pton(_V4, address), "big")
+                except OSError:
+                    raise ValueError(f"{text!r} is not an IP address or network") from None
+                span = spans[int(prefix)] if prefix else 0
+                first = value & ~span
+                four((first << 32) | first | span)
+                continue
             version, first, last = parse_network(text)
             packed[version].append((first << (32 if version == 4 else 128)) | last)
         self._tables = {4: _merged(packed[4], 32), 6: _merged(packed[6], 128)}
