@@ -776,6 +776,13 @@ def main() -> NoReturn:
     State.failed = False
     try:
         app()  # standalone: usage errors print a hint and exit 2, library errors exit 2
+    except SystemExit:
+        # typer and click wrap stdout in their PacifyFlushWrapper when they meet EPIPE
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # click met a closed pipe (| head) and exits 1, which means "findings" here: the
+            # reader went away, so stop quietly with 0, like other Unix tools
+            sys.exit(0)
+        raise
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:

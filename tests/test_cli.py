@@ -159,3 +159,20 @@ def test_help_teaches(run: CliRunner) -> None:
     result = run.invoke(app, ["parse", "--help"])
     assert result.exit_code == 0
     assert "netstat -anp | netnorm parse" in result.stdout
+
+
+def test_a_closed_pipe_ends_quietly_with_0(tmp_path: Path) -> None:
+    """`netnorm parse big.txt | head -1`: the reader goes away; that is not "findings" (1)."""
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(LINUX.read_bytes() * 400)
+    command = [sys.executable, "-m", "netnorm", "parse", "-f", "jsonl", "-j", "1", str(big)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(100)
+    process.stdout.close()  # as head does after its line
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert b"Traceback" not in stderr
