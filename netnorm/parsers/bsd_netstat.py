@@ -24,7 +24,17 @@ from netnorm.model.services import port_of
 from netnorm.model.vocabulary import BSD_HEADINGS, BSD_OTHER_SECTIONS, bsd_state
 from netnorm.parsers._atoms import BLANKS, GAP, IPV4, PLUS, PORT_NUMBER, STAR, atom, compose
 from netnorm.parsers.cache import keep
-from netnorm.parsers.dialect import Header, Heading, Skipped, named, phrases, rest
+from netnorm.parsers.dialect import (
+    Header,
+    Heading,
+    Skipped,
+    every_match,
+    named,
+    no_unix_rows,
+    phrases,
+    rest,
+    single_lines,
+)
 from netnorm.parsers.endpoints import canonical_address, new_endpoint
 from netnorm.parsers.linux_netstat import is_number, shows_name
 from netnorm.parsers.row import Row, new_row
@@ -314,14 +324,9 @@ def _values(
     return None
 
 
-def accepts(match: re.Match[str], columns: Any) -> bool:
-    """Every match of ``ROW`` is a row."""
-    return True
+accepts = every_match
 
-
-def continuation(row: Row, line: str) -> str | None:
-    """BSD netstat prints every row on one line."""
-    return None
+continuation = single_lines
 
 
 def count(cap: CaptureState, rows: list[Row]) -> None:
@@ -367,10 +372,7 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
     return text, shown
 
 
-def unix_record(line: str, lineno: int, cap: CaptureState | None) -> dict[str, Any] | None:
-    """BSD UNIX domain sockets are a skipped section: no records."""
-    return None
-
+unix_record = no_unix_rows
 
 # -- structure ------------------------------------------------------------------------------
 

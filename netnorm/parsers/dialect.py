@@ -125,6 +125,22 @@ class Dialect(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
+def every_match(match: re.Match[str], columns: Any) -> bool:
+    """``accepts`` for a dialect whose every ``ROW`` match is a row (the reader then skips
+    the call on its hot path)."""
+    return True
+
+
+def single_lines(row: Row, line: str) -> str | None:
+    """``continuation`` for a dialect that prints every row on one line."""
+    return None
+
+
+def no_unix_rows(line: str, lineno: int, cap: CaptureState | None) -> dict[str, Any] | None:
+    """``unix_record`` for a dialect whose listings hold no UNIX domain rows to read."""
+    return None
+
+
 def named(element: pp.ParserElement, name: str, action: Any) -> pp.ParserElement:
     """Name a structural element and give it the parse action that builds its event."""
     element.set_name(name)

@@ -40,7 +40,16 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.cache import keep
-from netnorm.parsers.dialect import Heading, Message, Skipped, named, phrases, rest
+from netnorm.parsers.dialect import (
+    Heading,
+    Message,
+    Skipped,
+    every_match,
+    named,
+    phrases,
+    rest,
+    single_lines,
+)
 from netnorm.parsers.endpoints import (
     LINUX_FIELD_WIDTH,
     linux_endpoint,
@@ -268,14 +277,9 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     return row, _parse_rest(row, rest.strip(), base, cols)
 
 
-def accepts(match: re.Match[str], columns: Any) -> bool:
-    """Every match of ``ROW`` is a row."""
-    return True
+accepts = every_match
 
-
-def continuation(row: Row, line: str) -> str | None:
-    """net-tools prints every row on one line."""
-    return None
+continuation = single_lines
 
 
 def columns(header: str | None) -> Columns:

@@ -20,7 +20,16 @@ from netnorm.model.enums import Listeners, Platform
 from netnorm.model.vocabulary import BSD_STATES, linux_state
 from netnorm.parsers._atoms import BLANKS, GAP, PLUS, STAR, atom, compose
 from netnorm.parsers.cache import keep
-from netnorm.parsers.dialect import Header, Message, named, phrases, rest
+from netnorm.parsers.dialect import (
+    Header,
+    Message,
+    every_match,
+    named,
+    no_unix_rows,
+    phrases,
+    rest,
+    single_lines,
+)
 from netnorm.parsers.endpoints import make_endpoint
 from netnorm.parsers.row import Row, new_row
 
@@ -188,14 +197,9 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     return row, None
 
 
-def accepts(match: re.Match[str], columns: Any) -> bool:
-    """Every match of ``ROW`` is a row."""
-    return True
+accepts = every_match
 
-
-def continuation(row: Row, line: str) -> str | None:
-    """lsof prints every socket on one line."""
-    return None
+continuation = single_lines
 
 
 def count(cap: CaptureState, rows: list[Row]) -> None:
@@ -239,10 +243,7 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
     return text, shown
 
 
-def unix_record(line: str, lineno: int, cap: CaptureState | None) -> dict[str, Any] | None:
-    """``lsof -i`` lists Internet sockets only."""
-    return None
-
+unix_record = no_unix_rows
 
 # -- structure ------------------------------------------------------------------------------
 

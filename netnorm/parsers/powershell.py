@@ -33,7 +33,7 @@ from netnorm.model.vocabulary import (
     POWERSHELL_STATES,
 )
 from netnorm.parsers._atoms import GAP, PLUS, STAR, atom, compose
-from netnorm.parsers.dialect import Header, Message, named, phrases, rest
+from netnorm.parsers.dialect import Header, Message, named, no_unix_rows, phrases, rest
 from netnorm.parsers.endpoints import canonical_address, new_endpoint
 from netnorm.parsers.linux_netstat import is_number
 from netnorm.parsers.row import Row, new_row
@@ -303,10 +303,7 @@ def command(cap: CaptureState) -> tuple[str, dict[str, Any]]:
     return text, shown
 
 
-def unix_record(line: str, lineno: int, cap: CaptureState | None) -> dict[str, Any] | None:
-    """PowerShell lists no UNIX sockets."""
-    return None
-
+unix_record = no_unix_rows
 
 # -- structure ------------------------------------------------------------------------------
 

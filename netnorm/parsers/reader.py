@@ -17,7 +17,7 @@ from typing import Any
 from netnorm.decode import MAX_LINE
 from netnorm.model.enums import DiagnosticSeverity, Platform
 from netnorm.parsers.capture import CaptureState
-from netnorm.parsers.dialect import Dialect, Header, Heading, Message, Skipped
+from netnorm.parsers.dialect import Dialect, Header, Heading, Message, Skipped, every_match
 from netnorm.parsers.registry import (
     BY_NAME,
     DIALECTS,
@@ -222,7 +222,8 @@ class Reader:
             ``None`` at the end of the input.
         """
         match = dialect.ROW.re.match
-        accepts = dialect.accepts
+        # most dialects read every match as a row: no call per row for them
+        accepts = None if dialect.accepts is every_match else dialect.accepts
         record = dialect.record
         count = dialect.count
         continuation = dialect.continuation
@@ -257,7 +258,7 @@ class Reader:
                     pending = None
                     continue
             m = match(line)
-            if m is not None and accepts(m, columns):
+            if m is not None and (accepts is None or accepts(m, columns)):
                 row, leftover = record(m, lineno, columns)
                 read.append(row)
                 if pending is not None:

@@ -25,7 +25,7 @@ from netnorm.model.enums import Listeners, Platform
 from netnorm.model.vocabulary import SS_STATES
 from netnorm.parsers._atoms import BLANKS, COLON_FIELD, GAP, IPV4, PORT_NUMBER, atom, compose
 from netnorm.parsers.cache import keep
-from netnorm.parsers.dialect import Header, Message, named, phrases, rest
+from netnorm.parsers.dialect import Header, Message, every_match, named, phrases, rest
 from netnorm.parsers.endpoints import ADDRESSES, canonical_address, make_endpoint, new_endpoint
 from netnorm.parsers.linux_netstat import is_number
 from netnorm.parsers.row import Row, new_row
@@ -318,9 +318,7 @@ def _extras(row: Row, text: str) -> str | None:
 _DETAIL = re.compile(r"[ \t]+[^\s].*")
 
 
-def accepts(match: re.Match[str], columns: Any) -> bool:
-    """Every match of ``ROW`` is a row."""
-    return True
+accepts = every_match
 
 
 def continuation(row: Row, line: str) -> str | None:

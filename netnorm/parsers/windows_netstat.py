@@ -25,7 +25,7 @@ from netnorm.parsers._atoms import (
     compose,
 )
 from netnorm.parsers.cache import keep
-from netnorm.parsers.dialect import Heading, Message, named, phrases, rest
+from netnorm.parsers.dialect import Heading, Message, every_match, named, phrases, rest
 from netnorm.parsers.endpoints import (
     ADDRESSES,
     canonical_address,
@@ -184,9 +184,7 @@ def record(m: re.Match[str], lineno: int, columns: Any) -> tuple[Row, None]:
     return row, None
 
 
-def accepts(match: re.Match[str], columns: Any) -> bool:
-    """Every match of ``ROW`` is a row."""
-    return True
+accepts = every_match
 
 
 def continuation(row: Row, line: str) -> str | None:
