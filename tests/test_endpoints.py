@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from netnorm.parsers.endpoints import canonical_address, linux_endpoint, windows_endpoint
+from netnorm.parsers.endpoints import bracketed_endpoint, canonical_address, linux_endpoint
 
 
 def ep(
@@ -78,7 +78,7 @@ def test_linux_endpoint(text: str, wide: bool, expected: dict[str, Any]) -> None
     ],
 )
 def test_windows_endpoint(text: str, expected: dict[str, Any]) -> None:
-    assert windows_endpoint(text) == expected
+    assert bracketed_endpoint(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -126,8 +126,9 @@ def linux_endpoint(text: str, wide: bool) -> EndpointDict:
     return ep
 
 
-def windows_endpoint(text: str) -> EndpointDict:
-    """Parse a Windows address field: IPv6 in brackets with an optional ``%zone``."""
+def bracketed_endpoint(text: str) -> EndpointDict:
+    """Parse an address field whose IPv6 comes in brackets, with an optional ``%zone``
+    inside them: Windows netstat and lsof."""
     if text.startswith("["):
         close = text.find("]")
         if close > 0:

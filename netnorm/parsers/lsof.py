@@ -30,7 +30,7 @@ from netnorm.parsers.dialect import (
     rest,
     single_lines,
 )
-from netnorm.parsers.endpoints import make_endpoint
+from netnorm.parsers.endpoints import bracketed_endpoint, make_endpoint
 from netnorm.parsers.row import Row, new_row
 
 if TYPE_CHECKING:
@@ -141,17 +141,7 @@ _ENDPOINTS: dict[str, dict[str, Any]] = {}
 def _endpoint(text: str) -> dict[str, Any]:
     found = _ENDPOINTS.get(text)
     if found is None:
-        if text.startswith("["):
-            close = text.find("]")
-            after = text[close + 1 :] if close > 0 else ""
-            found = make_endpoint(
-                text[1:close] if close > 0 else text,
-                after[1:] if after[:1] == ":" else after,
-                False,
-            )
-        else:
-            head, _, port = text.rpartition(":")
-            found = make_endpoint(head, port, False)
+        found = bracketed_endpoint(text)
         keep(_ENDPOINTS, text, found, len(text))
     return found
 

@@ -28,9 +28,9 @@ from netnorm.parsers.cache import keep
 from netnorm.parsers.dialect import Heading, Message, every_match, named, phrases, rest
 from netnorm.parsers.endpoints import (
     ADDRESSES,
+    bracketed_endpoint,
     canonical_address,
     new_endpoint,
-    windows_endpoint,
 )
 from netnorm.parsers.row import Row, new_row
 
@@ -81,7 +81,7 @@ _FIELDS: dict[str, tuple[dict[str, Any], str | None]] = {}
 def _field(text: str) -> tuple[dict[str, Any], str | None]:
     found = _FIELDS.get(text)
     if found is None:
-        endpoint = windows_endpoint(text)
+        endpoint = bracketed_endpoint(text)
         address = endpoint["address"]
         if text.startswith("["):
             family: str | None = "ipv6"
