@@ -80,15 +80,17 @@ PORT_NUMBER = atom(
 COLON_FIELD = rf"(?:[^\s:]{STAR}:){PLUS}[^\s:.]{STAR}"
 
 
-def address_field(field: str, name: str, *, bracketed: bool = False) -> pp.Regex:
+def address_field(
+    field: str, name: str, *, bracketed: bool = False, other: str = COLON_FIELD
+) -> pp.Regex:
     """An address column taken whole, and inside it, when it is canonical ``IPv4:port`` (the
     commonest by far), its two parts (groups ``<field>_ip`` and ``<field>_port``): these need
     no further look; the other forms go to the endpoint parsers.
 
-    With ``bracketed``, a bracketed IPv6 address with a canonical port, the other form Windows
-    prints, is split too (groups ``<field>_ip6`` and ``<field>_port6``); any other field is
-    taken whole (Windows rows are told apart by their protocol token). Without it, any other
-    field must have the colon form (``COLON_FIELD``).
+    With ``bracketed``, a bracketed IPv6 address with a canonical port (Windows, ss) is split
+    too (groups ``<field>_ip6`` and ``<field>_port6``). Any other field must match ``other``:
+    the colon form (``COLON_FIELD``) unless the rows are told apart otherwise (Windows by its
+    protocol token takes any word).
     """
     ipv6 = (
         (rf"|\[(?P<{field}_ip6>[^\]\s]*)\]:(?P<{field}_port6>", PORT_NUMBER, r")(?=[ \t]|$)")
@@ -103,14 +105,15 @@ def address_field(field: str, name: str, *, bracketed: bool = False) -> pp.Regex
         PORT_NUMBER,
         r")(?=[ \t]|$)",
         *ipv6,
-        rf"|[^\s]{PLUS})" if bracketed else rf"|{COLON_FIELD})",
+        f"|{other})",
     )
 
 
 LOCAL = address_field("local", "local address")
 REMOTE = address_field("remote", "foreign address")
-WINDOWS_LOCAL = address_field("local", "Windows local address", bracketed=True)
-WINDOWS_REMOTE = address_field("remote", "Windows foreign address", bracketed=True)
+_ANY_WORD = rf"[^\s]{PLUS}"
+WINDOWS_LOCAL = address_field("local", "Windows local address", bracketed=True, other=_ANY_WORD)
+WINDOWS_REMOTE = address_field("remote", "Windows foreign address", bracketed=True, other=_ANY_WORD)
 
 #: What follows the addresses of a net-tools row. Its common shape, a plain state word and/or
 #: an owner with no -e, -o or -Z columns, is split here (``simple`` matches empty when it

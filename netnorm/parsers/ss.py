@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-import pyparsing as pp
-
 from netnorm.model.enums import Listeners, Platform
 from netnorm.model.vocabulary import SS_STATES
-from netnorm.parsers._atoms import BLANKS, COLON_FIELD, GAP, IPV4, PORT_NUMBER, atom, compose
+from netnorm.parsers._atoms import BLANKS, GAP, address_field, atom, compose
 from netnorm.parsers.cache import keep
 from netnorm.parsers.dialect import Header, Message, every_match, named, phrases, rest
 from netnorm.parsers.endpoints import ADDRESSES, canonical_address, make_endpoint, new_endpoint
@@ -66,26 +64,8 @@ SS_STATE = atom(rf"(?P<state>{_STATE})", "ss state")
 SS_QUEUES = atom(rf"(?P<recv_q>[0-9]{{1,20}}){GAP}(?P<send_q>[0-9]{{1,20}})", "Recv-Q and Send-Q")
 
 
-def _ss_field(field_name: str, name: str) -> pp.Regex:
-    """An ``address:port`` field; canonical ``IPv4:port`` split into ``<field>_ip`` and
-    ``<field>_port``, and a bracketed IPv6 address with a numeric port into ``<field>_ip6``
-    and ``<field>_port6`` (the commonest forms: they need no further look)."""
-    return compose(
-        name,
-        f"(?P<{field_name}>(?P<{field_name}_ip>",
-        IPV4,
-        f"):(?P<{field_name}_port>",
-        PORT_NUMBER,
-        r")(?=[ \t]|$)",
-        rf"|\[(?P<{field_name}_ip6>[0-9a-fA-F:.]{{2,45}})\]:(?P<{field_name}_port6>",
-        PORT_NUMBER,
-        r")(?=[ \t]|$)",
-        f"|{COLON_FIELD})",
-    )
-
-
-LOCAL = _ss_field("local", "ss local address")
-REMOTE = _ss_field("remote", "ss peer address")
+LOCAL = address_field("local", "ss local address", bracketed=True)
+REMOTE = address_field("remote", "ss peer address", bracketed=True)
 #: What follows the peer: the commonest form, one owner and nothing else, split here (groups
 #: ``name``, ``pid``, ``fd``); any other text is taken whole, for ``_extras``.
 SS_EXTRAS = atom(
