@@ -164,6 +164,13 @@ def syn_received(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _peers(conns: list[Conn]) -> tuple[list[str], dict[str, int]]:
+    """The remote endpoints of a group of connections, and how many go each direction."""
+    remotes = sorted({endpoint_text(c["remote"]) for c in conns})
+    counts = {d: sum(1 for c in conns if c.get("direction") == d) for d in DIRECTIONS}
+    return remotes, {d: n for d, n in counts.items() if n}
+
+
 def external_established(ctx: Context) -> Iterator[Finding]:
     """``external-established`` (info): established TCP to outside addresses, per process."""
     groups: dict[tuple[Any, Any], list[Conn]] = defaultdict(list)
@@ -176,9 +183,8 @@ def external_established(ctx: Context) -> Iterator[Finding]:
         ):
             groups[(conn["pid"], conn["process"])].append(conn)
     for (pid, process), conns in groups.items():
-        remotes = sorted({endpoint_text(c["remote"]) for c in conns})
-        ways = {d: sum(1 for c in conns if c.get("direction") == d) for d in DIRECTIONS}
-        how = ", ".join(f"{n} {d}" for d, n in ways.items() if n)
+        remotes, directions = _peers(conns)
+        how = ", ".join(f"{n} {d}" for d, n in directions.items())
         yield ctx.finding(
             "external-established",
             "info",
@@ -191,7 +197,7 @@ def external_established(ctx: Context) -> Iterator[Finding]:
                 "process": process,
                 "count": len(conns),
                 "remotes": remotes,
-                "directions": {d: n for d, n in ways.items() if n},
+                "directions": directions,
             },
         )
 
@@ -468,9 +474,8 @@ def shell_external(ctx: Context) -> Iterator[Finding]:
         if any(fnmatchcase(program, p) for p in patterns):
             groups[(conn["pid"], process)].append(conn)
     for (pid, process), conns in groups.items():
-        remotes = sorted({endpoint_text(c["remote"]) for c in conns})
-        ways = {d: sum(1 for c in conns if c.get("direction") == d) for d in DIRECTIONS}
-        how = ", ".join(f"{n} {d}" for d, n in ways.items() if n)
+        remotes, directions = _peers(conns)
+        how = ", ".join(f"{n} {d}" for d, n in directions.items())
         yield ctx.finding(
             "shell-external",
             "medium",
@@ -485,7 +490,7 @@ def shell_external(ctx: Context) -> Iterator[Finding]:
                 "pid": pid,
                 "count": len(conns),
                 "remotes": remotes,
-                "directions": {d: n for d, n in ways.items() if n},
+                "directions": directions,
             },
         )
 
