@@ -154,6 +154,14 @@ class _Stack:
         if process:
             self.processes = self._add(self.processes, process)
 
+    def merge(self, other: _Stack) -> None:
+        """Fold another stack in (an endpoint's into its network's)."""
+        for host in _Stack.names(other.hosts):
+            self.hosts = self._add(self.hosts, host)
+        for process in _Stack.names(other.processes):
+            self.processes = self._add(self.processes, process)
+        self.connections += other.connections
+
     @staticmethod
     def names(value: str | set[str] | None) -> list[str]:
         if value is None:
@@ -271,12 +279,7 @@ class Fleet:
         if self._wide is None:
             wide: dict[str, _Stack] = defaultdict(_Stack)
             for network, stack in self.networks().items():
-                group = wide[_wider(network)]
-                for host in _Stack.names(stack.hosts):
-                    group.add(host, None)
-                for process in _Stack.names(stack.processes):
-                    group.processes = _Stack._add(group.processes, process)
-                group.connections += stack.connections
+                wide[_wider(network)].merge(stack)
             self._wide = wide
         return self._wide
 
@@ -339,12 +342,7 @@ class Fleet:
             pairs = _draining(endpoints) if consume else iter(endpoints.items())
             for endpoint, stack in pairs:
                 address = endpoint.rsplit(":", 1)[0].strip("[]")
-                group = networks[_network(address)]
-                for host in _Stack.names(stack.hosts):
-                    group.add(host, None)
-                for process in _Stack.names(stack.processes):
-                    group.processes = _Stack._add(group.processes, process)
-                group.connections += stack.connections
+                networks[_network(address)].merge(stack)
             if consume:
                 self.endpoints = {}  # a dict keeps its table when emptied
             self._networks = networks
