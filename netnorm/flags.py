@@ -342,12 +342,18 @@ def _bsd_intent(words: list[str]) -> Intent:
     return intent
 
 
-def _write_linux(intent: Intent) -> str:
+def _shared_letters(intent: Intent) -> str:
+    """The letters net-tools and ss both use for these asks: ``-a``/``-l``, ``-e``, ``-n``,
+    ``-o``, ``-p`` (the inverse of ``Intent.of_letters``)."""
     letters = {"all": "a", "only": "l"}.get(intent.listeners, "")
     letters += "e" if intent.extended else ""
     letters += "n" if intent.numeric else ""
     letters += "o" if intent.timers else ""
-    letters += "p" if intent.owners else ""
+    return letters + ("p" if intent.owners else "")
+
+
+def _write_linux(intent: Intent) -> str:
+    letters = _shared_letters(intent)
     if len(intent.protocols) == 1:
         letters += "t" if "tcp" in intent.protocols else "u"
     letters += "x" if intent.unix else ""
@@ -355,11 +361,7 @@ def _write_linux(intent: Intent) -> str:
 
 
 def _write_ss(intent: Intent) -> str:
-    letters = {"all": "a", "only": "l"}.get(intent.listeners, "")
-    letters += "e" if intent.extended else ""
-    letters += "n" if intent.numeric else ""
-    letters += "o" if intent.timers else ""
-    letters += "p" if intent.owners else ""
+    letters = _shared_letters(intent)
     protocols = intent.protocols or {"tcp", "udp"}
     letters += "t" if "tcp" in protocols else ""
     letters += "u" if "udp" in protocols else ""
