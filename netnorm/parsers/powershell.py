@@ -209,7 +209,7 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
     g = m.group
     row = _new(lineno)
     if g("t_local") is not None:
-        cols.form = cols.form if cols.form == "table" else "table"
+        cols.form = "table"
         _set(row, "LocalAddress", g("t_local"))
         _set(row, "LocalPort", g("t_lport"))
         if g("t_remote") is not None:

@@ -65,9 +65,7 @@ def what_else(texts: list[str]) -> str | None:
     for text in texts:
         stripped = text.strip()
         for phrase, kind in OTHER_OUTPUTS.items():
-            if stripped.startswith(phrase.strip()) and (
-                " " not in phrase.strip() or stripped.startswith(phrase)
-            ):
+            if stripped.startswith(phrase):
                 return kind
     return None
 
