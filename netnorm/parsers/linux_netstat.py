@@ -237,7 +237,7 @@ def record(m: re.Match[str], lineno: int, cols: Columns) -> tuple[Row, str | Non
             found = linux_endpoint(local, wide)
             keep(fields, local, found, len(local))
         row["local"] = found
-        if not six and (found["address"] or "").count(":"):
+        if not six and ":" in (found["address"] or ""):
             row["family"] = "ipv6"  # busybox and old net-tools print IPv6 sockets as tcp/udp
     if remote_ip is not None:
         ep = row["remote"] = new_endpoint()
