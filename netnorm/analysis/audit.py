@@ -23,6 +23,7 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 from netnorm.analysis.rules import SEVERITY_ORDER, endpoint_text, owner_text
+from netnorm.render.safe import json_text
 
 #: How many host names a stacked row lists (the count is always complete).
 HOSTS_SHOWN = 10
@@ -630,7 +631,7 @@ class EncodedFindings:
             lines.setdefault(f["severity"], []).append(json.dumps(f, ensure_ascii=False) + "\n")
             rules[(f["severity"], f["rule"])] += 1
         return cls(
-            {severity: "".join(texts) for severity, texts in lines.items()},
+            {severity: json_text("".join(texts)) for severity, texts in lines.items()},
             {severity: len(texts) for severity, texts in lines.items()},
             dict(rules),
         )
@@ -640,7 +641,8 @@ class EncodedFindings:
         segments = dict(self.segments)
         for severity, block in self.blocks.items():
             handle = _spool_file(folder, severity)
-            data = block.encode("utf-8")
+            # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
+            data = block.encode("utf-8", "backslashreplace")
             offset = handle.tell()
             handle.write(data)
             segments[severity] = (handle.name, offset, len(data))

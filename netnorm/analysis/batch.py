@@ -21,6 +21,7 @@ from netnorm.analysis.engine import analyze_capture
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
 from netnorm.analysis.scopes import Classifier
 from netnorm.errors import NetnormError
+from netnorm.render.safe import json_text
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -149,7 +150,7 @@ def process_file(job: Job, named: Named) -> FileResult:
             text = None
             if job.payload == "json":
                 # one line per capture: the C encoder only runs without indentation
-                text = "    " + json.dumps(capture, ensure_ascii=False)
+                text = "    " + json_text(json.dumps(capture, ensure_ascii=False))
             elif job.payload == "jsonl":
                 head = {
                     "source": capture["source"],
@@ -157,15 +158,18 @@ def process_file(job: Job, named: Named) -> FileResult:
                     "platform": capture["platform"],
                     "host": capture["host"],
                 }
-                text = "".join(
-                    json.dumps({**head, **conn}, ensure_ascii=False) + "\n"
-                    for conn in capture["connections"]
+                text = json_text(
+                    "".join(
+                        json.dumps({**head, **conn}, ensure_ascii=False) + "\n"
+                        for conn in capture["connections"]
+                    )
                 )
             elif job.payload == "dict":
                 out.payload = capture
             if text is not None and job.spool is not None:
                 handle, out.payload_file = tempfile.mkstemp(dir=job.spool, suffix=".json")
-                with os.fdopen(handle, "w", encoding="utf-8") as spooled:
+                # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
+                with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as spooled:
                     spooled.write(text)
             elif text is not None:
                 out.payload = text

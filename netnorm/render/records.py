@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from netnorm.parsers.row import CONNECTION_FIELDS, Row
-from netnorm.render.safe import csv_cell
+from netnorm.render.safe import csv_cell, json_bytes
 
 if TYPE_CHECKING:
     from netnorm.decode import Decoded
@@ -34,12 +34,13 @@ def dumps(data: Any) -> bytes:
 
     orjson writes it, but for what orjson refuses: integers beyond 64 bits (a hostile queue
     column) and lone surrogates (from a file name that is not UTF-8). Those go through the
-    standard library, and a lone surrogate is written as its ``\\u`` escape.
+    standard library, and a lone surrogate is written as its ``\\u`` escape. Control and
+    bidi characters are escaped too (``safe.json_bytes``).
     """
     try:
-        return orjson.dumps(data)
+        return json_bytes(orjson.dumps(data))
     except (orjson.JSONEncodeError, TypeError):
-        return _stdlib_dumps(data).encode("utf-8", "backslashreplace")
+        return json_bytes(_stdlib_dumps(data).encode("utf-8", "backslashreplace"))
 
 
 def jsonl_prefix(cap: CaptureState) -> bytes:
@@ -62,6 +63,7 @@ def jsonl_lines(rows: Iterable[Row], prefix: bytes) -> bytes:
         lines = b"".join([dumps(row) + b"\n" for row in rows])
     if not lines:
         return lines
+    lines = json_bytes(lines)
     # JSON text holds no raw line break: each one ends a record, and a brace starts the next
     return prefix + lines[1:-1].replace(b"\n{", b"\n" + prefix) + b"\n"
 

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from itertools import islice
 from typing import IO, Any
 
+from netnorm.render.safe import json_text
+
 
 def dumps_pretty(data: Any) -> str:
-    """Indented JSON that keeps non-ASCII text as it is."""
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    """Indented JSON that keeps non-ASCII text as it is (but for ``safe.json_text``)."""
+    return json_text(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 class _Gathered:
@@ -33,7 +35,7 @@ class _Gathered:
 
     def flush(self) -> None:
         if self.parts:
-            self.out.write("".join(self.parts))
+            self.out.write(json_text("".join(self.parts)))
             self.parts = []
             self.length = 0
 
@@ -86,7 +88,10 @@ def _in_background(section: Section, fleet: Any) -> tuple[int, IO[str]] | None:
     """
     if not hasattr(os, "fork"):
         return None
-    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by the caller)
+    # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
+    spool = tempfile.TemporaryFile(  # noqa: SIM115 (closed by the caller)
+        "w+", encoding="utf-8", errors="backslashreplace"
+    )
     try:
         pid = os.fork()
     except OSError:

@@ -11,13 +11,31 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, and the invisible bidi/format characters that can disguise text.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+#: Unicode version of ``_INVISIBLE`` (``tests/test_safe.py`` checks it against ``unicodedata``).
+INVISIBLE_UNICODE = "14.0.0"
+
+#: What a human output never shows raw: every character of the categories Cc (controls, which
+#: start ANSI and OSC escapes), Cf (format: bidi marks, zero-width characters, tags, the soft
+#: hyphen), Zl and Zp (line and paragraph separators), Co (private use) and Cs (surrogates: the
+#: bytes of a file name that is not UTF-8), the Hangul fillers, and the whole of the blocks of
+#: the tag characters and of U+2060-206F, assigned or not.
+_INVISIBLE = (
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ud800-\uf8ff"
+    "\ufeff\uffa0\ufff0-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_UNSAFE = re.compile(f"[{_INVISIBLE}]")
 
 
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # a byte that was not UTF-8 (surrogateescape)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str) -> str:
@@ -38,3 +56,31 @@ def csv_cell(text: str) -> str:
     if text.startswith(_FORMULA_START):
         text = "'" + text
     return visible(text)
+
+
+#: What JSON output writes as ``\\u`` escapes rather than raw, although JSON allows it raw:
+#: DEL and the C1 controls (U+009B is an 8-bit CSI), the bidi controls that reorder what a
+#: terminal shows, and the line and paragraph separators (line breaks to JavaScript). The
+#: value stays exact; only its bytes change. Other text is written as UTF-8.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_JSON_UNSAFE_UTF8 = re.compile(
+    b"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _json_escape_utf8(match: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(match.group().decode("utf-8"))
+
+
+def json_text(text: str) -> str:
+    """JSON text with the characters of ``_JSON_UNSAFE`` as ``\\u`` escapes."""
+    return text if text.isascii() else _JSON_UNSAFE.sub(_json_escape, text)
+
+
+def json_bytes(data: bytes) -> bytes:
+    """UTF-8 JSON with the characters of ``_JSON_UNSAFE`` as ``\\u`` escapes."""
+    return data if data.isascii() else _JSON_UNSAFE_UTF8.sub(_json_escape_utf8, data)
