@@ -29,7 +29,7 @@ def _script() -> list[str]:
 
 
 def netnorm(
-    *args: str | bytes, cwd: Path | None = None, timeout: float = 60, **options: object
+    *args: str | bytes | os.PathLike[str], cwd: Path | None = None, timeout: float = 60, **options: object
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the console script; output as bytes, never a traceback."""
     done = subprocess.run(
