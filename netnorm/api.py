@@ -46,7 +46,7 @@ def open_source(source: Source | BinaryIO, name: str | None = None) -> tuple[Bin
     """
     if isinstance(source, bytes):
         return io.BytesIO(source), name or "<bytes>", True
-    if isinstance(source, str) and ("\n" in source or not os.path.isfile(source)):
+    if isinstance(source, str) and ("\n" in source or not os.path.exists(source)):
         if "\n" not in source and " " not in source.strip() and len(source) < 4096:
             # one word without line breaks is a path that does not exist, not a capture
             raise InputError("no such file", name or source)
@@ -129,7 +129,9 @@ def iter_items(
         except UnicodeError as exc:
             raise InputError(f"cannot be decoded: {exc}", display) from None
         except OSError as exc:
-            raise InputError(exc.strerror or "read failed", display) from None
+            raise InputError(
+                f"read failed: {(exc.strerror or str(exc)).lower()}", display
+            ) from None
         finally:
             if owned and stream is not None:
                 stream.close()

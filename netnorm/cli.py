@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from enum import Enum
@@ -20,7 +21,7 @@ from typing import IO, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from netnorm.errors import InputError, NetnormError, UsageError
+from netnorm.errors import InputError, NetnormError, OutputError, UsageError
 from netnorm.model.enums import Platform, Severity, StrEnum
 
 
@@ -28,11 +29,20 @@ class _Group(TyperGroup):
     """Turns library errors into one line on stderr and exit 2, for every command."""
 
     def invoke(self, ctx: Any) -> Any:
+        from netnorm.signals import Stopped
+
         try:
             return super().invoke(ctx)
         except NetnormError as exc:
             _err(f"Error: {exc}")
             ctx.exit(2)
+        except KeyboardInterrupt:
+            # click would print "Aborted!" and exit 1, which means "findings" here
+            _err("Error: interrupted")
+            ctx.exit(130)
+        except Stopped as exc:
+            _err(f"Error: stopped by {exc.name}")
+            ctx.exit(128 + exc.signum)
 
 
 app = typer.Typer(
@@ -83,9 +93,18 @@ class State:
 
 
 def _err(message: str) -> None:
+    """One line on stderr. A closed or full stderr loses the line, not the exit status."""
     from netnorm.render.safe import visible
 
-    sys.stderr.write(visible(message) + "\n")
+    stream = sys.stderr
+    if stream is None:  # 2>&-
+        return
+    try:
+        stream.write(visible(message) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        # nowhere to say it: keep quiet from now on, and let the exit status speak
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
 
 
 def fail(exc: NetnormError) -> None:
@@ -114,19 +133,56 @@ def expand_with_roots(paths: list[str]) -> Iterator[tuple[str, str | None]]:
         if raw == STDIN:
             yield STDIN, None
             continue
+        try:
+            mode = os.stat(raw).st_mode
+        except OSError as exc:
+            fail(InputError(_stat_error(exc), raw))
+            continue
+        if not stat.S_ISDIR(mode):
+            refused = special_file(mode, named=True)
+            if refused:
+                fail(InputError(refused, raw))
+            else:
+                yield raw, None
+            continue
         path = Path(raw)
-        if not path.exists():
-            fail(InputError("no such file or folder", raw))
-            continue
-        if not path.is_dir():
-            yield raw, None
-            continue
         empty = True
         for found in _walk(path):
             empty = False
             yield found, raw
         if empty:
             fail(InputError("folder holds no files to read", raw))
+
+
+def _stat_error(exc: OSError, missing: str = "no such file or folder") -> str:
+    if isinstance(exc, FileNotFoundError):
+        return missing
+    return (exc.strerror or "cannot be read").lower()
+
+
+#: What ``stat`` says a path is, for the kinds of file that are not read from folders.
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def special_file(mode: int, named: bool) -> str | None:
+    """Why a path that is not a regular file is not read, or ``None`` when it is read.
+
+    Folders are read for regular files only: a FIFO there would wait for a writer forever. A
+    FIFO named on the command line (``<(netstat -an)``, ``mkfifo``) is read as a stream, like
+    stdin. A device (``/dev/zero``, a terminal) or a socket is never a capture.
+    """
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+    if named:
+        return None if stat.S_ISFIFO(mode) else f"is {kind}, not a capture file"
+    hint = " (name it on the command line to read it)" if stat.S_ISFIFO(mode) else ""
+    return f"skipped {kind}: folders are read for regular files only{hint}"
 
 
 def _walk(root: Path) -> Iterator[str]:
@@ -150,11 +206,22 @@ def _walk(root: Path) -> Iterator[str]:
         seen.add(key)
         dirs.sort()
         for name in sorted(files):
-            yield os.path.join(folder, name)
+            found = os.path.join(folder, name)
+            try:
+                refused = special_file(os.stat(found).st_mode, named=False)
+            except OSError as exc:  # a dangling symlink, a file removed meanwhile
+                fail(InputError(_stat_error(exc), found))
+                continue
+            if refused:
+                _err(f"{found}: warning: {refused}")
+                continue
+            yield found
 
 
 def _stdout() -> IO[str]:
     out = sys.stdout
+    if out is None:  # >&-
+        raise OutputError("standard output is closed; redirect it to a file or to /dev/null")
     reconfigure = getattr(out, "reconfigure", None)
     if reconfigure is not None:
         with contextlib.suppress(ValueError, OSError):
@@ -210,12 +277,54 @@ PlatformOpt = Annotated[
     ),
 ]
 HostOpt = Annotated[str | None, typer.Option("--host", help="Record this host on every capture.")]
+
+
+def _check_encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from netnorm.decode import text_encoding
+
+    try:
+        text_encoding(value)
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 EncodingOpt = Annotated[
     str | None,
     typer.Option(
-        "--encoding", help="Read inputs in this encoding (e.g. cp850, cp932) instead of detecting."
+        "--encoding",
+        help="Read inputs in this encoding (e.g. cp850, cp932) instead of detecting.",
+        callback=_check_encoding,
     ),
 ]
+#: ``--jobs`` takes at most this; more processes than CPUs only cost memory.
+MAX_JOBS = 256
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        max=MAX_JOBS,
+        help="Worker processes, at most the CPU count: analyze reads files side by side, "
+        "parse reads one large file (4 MB and more) in parts for JSONL. Default: the CPU count.",
+        show_default=False,
+    ),
+]
+
+
+def workers(jobs: int | None, work: int) -> int:
+    """Processes for ``work`` units: what ``--jobs`` asks for, bounded by the CPUs this
+    process may run on and by the work."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(jobs or cpus, cpus, work))
+
+
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Do not print notices (netstat's own warnings).")
 ]
@@ -249,17 +358,7 @@ def parse(
         bool, typer.Option("--strict", help="Exit 2 if any line was not recognised.")
     ] = False,
     quiet: QuietOpt = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            help="Processes that read one large file (4 MB and more) in parts for JSONL "
-            "output; the output is the same. Default: the CPU count.",
-            show_default=False,
-        ),
-    ] = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Normalize netstat captures into one schema and print them.
 
@@ -297,7 +396,8 @@ def parse(
     for path in expand(paths or []):
         name = _name(path)
         printed = 0
-        parts = (jobs or os.cpu_count() or 1) if chosen is ParseFormat.jsonl else 1
+        # a large file is read in parts (JSONL only); the parts are bounded by its size
+        parts = workers(jobs, MAX_JOBS) if chosen is ParseFormat.jsonl else 1
         try:
             decoded, items = iter_items(
                 _source(path), platform, host=host, encoding=encoding, name=name, parts=parts
@@ -396,12 +496,10 @@ def analyze(
             show_default=False,
         ),
     ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", help="Files parsed in parallel. Default: the CPU count."),
-    ] = 0,
+    jobs: JobsOpt = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="Table rows per group of internal/self/listening.")
+        int,
+        typer.Option("--limit", min=1, help="Table rows per group of internal/self/listening."),
     ] = 20,
     platform: PlatformOpt = None,
     host: HostOpt = None,
@@ -480,7 +578,7 @@ def analyze(
         payload = "jsonl"
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
-    workers = jobs or os.cpu_count() or 1
+    processes = workers(jobs, len(files))
     store = FindingStore()  # its spool folder is removed by close()
     try:
         job = batch.Job(
@@ -496,26 +594,29 @@ def analyze(
         fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
         captures: list[dict[str, Any]] = []
         written = read = 0
-        for result in _with_progress(batch.run(job, files, workers), len(files)):
-            print_diagnostics(result.diagnostics, result.name, quiet)
-            if result.error is not None:
-                # a verdict on input that was not read would be a lie: its captures are left out
-                State.failed = True
-                _err(f"Error: {result.error}")
-                continue
-            for capture in result.captures:
-                read += 1
-                fleet.add(capture.facts)
-                store.add_encoded(capture.findings)
-                if chosen is ReportFormat.json:
-                    out.write("," if written else '{\n  "captures": [')
-                    out.write("\n")
-                    _write_payload(capture, out)
-                    written += 1
-                elif chosen is ReportFormat.jsonl:
-                    _write_payload(capture, out)
-                elif capture.payload is not None:
-                    captures.append(capture.payload)
+        # closed before the spool folder goes, even when a signal stops the run: its workers
+        # are stopped first
+        with contextlib.closing(batch.run(job, files, processes)) as results:
+            for result in _with_progress(results, len(files)):
+                print_diagnostics(result.diagnostics, result.name, quiet)
+                if result.error is not None:
+                    # a verdict on input that was not read would be a lie: its captures are left out
+                    State.failed = True
+                    _err(f"Error: {result.error}")
+                    continue
+                for capture in result.captures:
+                    read += 1
+                    fleet.add(capture.facts)
+                    store.add_encoded(capture.findings)
+                    if chosen is ReportFormat.json:
+                        out.write("," if written else '{\n  "captures": [')
+                        out.write("\n")
+                        _write_payload(capture, out)
+                        written += 1
+                    elif chosen is ReportFormat.jsonl:
+                        _write_payload(capture, out)
+                    elif capture.payload is not None:
+                        captures.append(capture.payload)
         if not read:
             # nothing was read: no report, so that nothing on stdout reads as an all-clear
             if not State.failed:
@@ -531,7 +632,7 @@ def analyze(
                 out.write('{\n  "captures": [')
             out.write("\n  ],\n")
             # the fleet sections of one file are small: no process of their own
-            background = workers > 1 and len(files) > 1
+            background = processes > 1 and len(files) > 1
             write_report_tail(out, store.blocks(), summary, fleet, background=background)
         elif chosen is not ReportFormat.jsonl:
             several = summary["captures"] > 1
@@ -642,8 +743,16 @@ def diff(
     sides = []
     for path in (old, new):
         name = _name(path)
-        if path != STDIN and not Path(path).is_file():
-            raise InputError("no such file", path)
+        if path != STDIN:
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as exc:
+                raise InputError(_stat_error(exc, "no such file"), path) from None
+            if stat.S_ISDIR(mode):
+                raise InputError("is a folder; diff compares two capture files", path)
+            refused = special_file(mode, named=True)
+            if refused:
+                raise InputError(refused, path)
         captures = list(iter_capture_dicts(_source(path), platform, encoding=encoding, name=name))
         for capture in captures:
             for d in capture["diagnostics"]:
@@ -774,8 +883,15 @@ def flags(
 def main() -> NoReturn:
     """Console entry point: run the app; turn every failure into one line and an exit code."""
     State.failed = False
+    from netnorm.signals import install
+
+    install()
     try:
-        app()  # standalone: usage errors print a hint and exit 2, library errors exit 2
+        try:
+            app()  # standalone: usage errors print a hint and exit 2, library errors exit 2
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # here, not at exit, so that a full disk is reported
     except SystemExit:
         # typer and click wrap stdout in their PacifyFlushWrapper when they meet EPIPE
         if type(sys.stdout).__name__ == "PacifyFlushWrapper":
@@ -789,6 +905,15 @@ def main() -> NoReturn:
         # the reader went away (| head): stop quietly, like other Unix tools
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(0)
+    except OSError as exc:
+        if State.debug:
+            raise
+        # writing failed: a full disk (ENOSPC), a quota, an I/O error; what was not written
+        # cannot be flushed at exit either
+        where = f" {exc.filename}" if exc.filename else " the output"
+        _err(f"Error: cannot write{where}: {(exc.strerror or str(exc)).lower()}")
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        sys.exit(2)
     except Exception as exc:
         if State.debug:
             raise

@@ -214,6 +214,23 @@ def is_binary(head: bytes, encoding: str) -> bool:
     return odd > BINARY_SHARE * len(sample)
 
 
+def text_encoding(name: str) -> str:
+    """The codec ``name`` stands for, when it decodes bytes to text.
+
+    Raises:
+        LookupError: no such codec, or one that is not a text encoding (``rot13``,
+            ``base64``), with a message that says which.
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise LookupError(f"unknown encoding {name!r}") from None
+    # the flag str.decode itself checks: rot13 and base64 are codecs, but not of text
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(f"{name!r} is not a text encoding")
+    return info.name
+
+
 def open_lines(
     stream: BinaryIO, source: str, encoding: str | None = None
 ) -> tuple[Decoded, Iterator[tuple[int, str]]]:
@@ -232,12 +249,16 @@ def open_lines(
     Raises:
         InputError: the encoding name is unknown.
     """
-    head = stream.read(SAMPLE_SIZE)
     if encoding is not None:
         try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}", source) from None
+            text_encoding(encoding)
+        except LookupError as exc:
+            raise InputError(str(exc), source) from None
+    try:
+        head = stream.read(SAMPLE_SIZE)
+    except OSError as exc:  # EIO from /proc/self/mem, a failing disk
+        raise InputError(f"read failed: {(exc.strerror or str(exc)).lower()}", source) from None
+    if encoding is not None:
         decoded = Decoded(encoding, False)
     else:
         decoded = Decoded(detect_encoding(head), True)

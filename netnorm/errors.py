@@ -41,5 +41,9 @@ class FormatError(NetnormError):
     """An input was read but holds no netstat output netnorm recognises."""
 
 
+class OutputError(NetnormError):
+    """The output cannot be written: a closed standard output."""
+
+
 class UsageError(NetnormError):
     """Options or arguments that cannot work together."""

@@ -208,6 +208,9 @@ def _work(
     send: Any,
 ) -> None:
     """In the worker: read the part, write its rows as JSONL, send back the rest."""
+    from netnorm.signals import as_worker
+
+    as_worker()
     try:
         reader = seed.reader(source, platform, host, part.line)
         seeded = reader.capture

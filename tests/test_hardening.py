@@ -29,13 +29,17 @@ def _script() -> list[str]:
 
 
 def netnorm(
-    *args: str | bytes | os.PathLike[str], cwd: Path | None = None, timeout: float = 60, **options: object
+    *args: str | bytes | os.PathLike[str],
+    cwd: Path | None = None,
+    timeout: float = 60,
+    **options: object,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the console script; output as bytes, never a traceback."""
+    options.setdefault("stdout", subprocess.PIPE)
+    options.setdefault("stderr", subprocess.PIPE)
     done = subprocess.run(
         [*_script(), *args],
         cwd=cwd,
-        capture_output=True,
         timeout=timeout,
         check=False,
         **options,  # type: ignore[call-overload]
@@ -175,3 +179,237 @@ def test_the_invisible_table_holds_every_character_of_its_categories() -> None:
 
 def _wide() -> dict[str, str]:
     return {**os.environ, "COLUMNS": "200"}
+
+
+# --- 2. special files -----------------------------------------------------------------------
+
+
+def test_a_fifo_in_a_folder_is_skipped_and_the_other_files_are_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(SERVER.read_bytes())
+    os.mkfifo(tmp_path / "pipe")
+    done = netnorm("parse", "-f", "jsonl", str(tmp_path), timeout=30)
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") == 27
+    assert b"pipe: warning: skipped a named pipe (FIFO)" in done.stderr
+
+
+def test_a_named_fifo_is_read_as_a_stream(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for command in (["parse", "-f", "jsonl"], ["analyze", "-f", "json"]):
+        writer = threading.Thread(target=lambda: fifo.write_bytes(SERVER.read_bytes()))
+        writer.start()
+        done = netnorm(*command, str(fifo), timeout=30)
+        writer.join()
+        assert done.returncode == 0, done.stderr
+        assert b'"10.20.0.15"' in done.stdout
+
+
+def test_process_substitution_is_read(tmp_path: Path) -> None:
+    """``netnorm analyze <(netstat -anp)``: a /dev/fd path of a pipe."""
+    read, write = os.pipe()
+    os.write(write, SERVER.read_bytes())  # 2 KB: fits in the pipe
+    os.close(write)
+    try:
+        done = netnorm("analyze", "-f", "json", f"/dev/fd/{read}", pass_fds=(read,))
+    finally:
+        os.close(read)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["connections"] == 27
+
+
+@pytest.mark.parametrize("command", ["parse", "analyze", "diff"])
+def test_a_device_is_refused_at_once(command: str) -> None:
+    args = ["/dev/zero", str(SERVER)] if command == "diff" else ["/dev/zero"]
+    done = netnorm(command, *args, timeout=20)
+    assert done.returncode == 2
+    assert done.stderr == b"Error: is a character device, not a capture file (/dev/zero)\n"
+
+
+def test_sockets_are_refused_and_skipped(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "a.txt").write_bytes(SERVER.read_bytes())
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "sock"))
+        done = netnorm("parse", str(tmp_path / "sock"))
+        assert done.returncode == 2
+        assert b"is a socket, not a capture file" in done.stderr
+        done = netnorm("analyze", "-f", "json", str(tmp_path))
+        assert done.returncode == 0
+        assert b"sock: warning: skipped a socket" in done.stderr
+
+
+def test_diff_names_a_folder_as_a_folder(tmp_path: Path) -> None:
+    done = netnorm("diff", str(tmp_path), str(SERVER))
+    assert done.returncode == 2
+    assert b"is a folder; diff compares two capture files" in done.stderr
+
+
+# --- 3. processes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["parse", "analyze"])
+@pytest.mark.parametrize("jobs", ["0", "-1", "-3", "300", "99999999999999999999"])
+def test_jobs_is_validated_the_same_way_everywhere(command: str, jobs: str) -> None:
+    done = netnorm(command, "--jobs", jobs, str(SERVER))
+    assert done.returncode == 2
+    assert b"Invalid value for '--jobs' / '-j'" in done.stderr
+    assert b"is not in the range 1<=x<=256" in done.stderr
+
+
+def test_workers_are_bounded_by_the_work_and_the_cpus() -> None:
+    from netnorm.cli import workers
+
+    cpus = len(os.sched_getaffinity(0))
+    assert workers(256, 2) == min(2, cpus)
+    assert workers(None, 1000) == cpus
+    assert workers(1, 1000) == 1
+    assert workers(None, 0) == 1
+
+
+def test_analyze_help_shows_no_zero_default() -> None:
+    done = netnorm("analyze", "--help", env={**os.environ, "COLUMNS": "200"})
+    assert b"[default: 0]" not in done.stdout
+
+
+@pytest.fixture(scope="module")
+def big_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fleet")
+    lines = SERVER.read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith("tcp")]
+    body = "\n".join(lines[:2] + rows * 3000) + "\n"
+    for i in range(8):
+        (folder / f"h{i}.txt").write_text(body, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("signame", "group", "code", "message"),
+    [
+        ("SIGINT", True, 130, b"Error: interrupted\n"),
+        ("SIGTERM", False, 143, b"Error: stopped by SIGTERM\n"),
+        ("SIGTERM", True, 143, b"Error: stopped by SIGTERM\n"),
+        ("SIGHUP", False, 129, b"Error: stopped by SIGHUP\n"),
+    ],
+)
+def test_a_signal_stops_a_run_with_one_line_and_no_spool_left(
+    big_fleet: Path, tmp_path: Path, signame: str, group: bool, code: int, message: bytes
+) -> None:
+    """Ctrl-C reaches the whole process group; ``kill`` only the main process."""
+    import signal
+    import time
+
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    process = subprocess.Popen(
+        [*_script(), "analyze", "-f", "json", "-j", "2", str(big_fleet)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(spool_root)},
+        start_new_session=True,
+    )
+    # stop it once its workers have spooled findings
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(spool_root.glob("netnorm-findings-*/*")):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    signum = getattr(signal, signame)
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == code
+    assert stderr == message
+    time.sleep(0.2)  # the workers' last breath
+    assert list(spool_root.iterdir()) == []
+
+
+# --- 4. exit codes and plain causes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["parse", "--encoding", "rot13"], b"'rot13' is not a text encoding"),
+        (["parse", "--encoding", "nope"], b"unknown encoding 'nope'"),
+        (["analyze", "--persist-min", "99999999999d"], b"'99999999999d' is too long a duration"),
+        (["analyze", "--limit", "-1"], b"-1 is not in the range x>=1"),
+        (["parse", "/proc/self/mem"], b"Error: read failed: input/output error (/proc/self/mem)"),
+        (["analyze", "/proc/self/mem"], b"Error: read failed: input/output error (/proc/self/mem)"),
+    ],
+)
+def test_plain_causes_get_real_messages(args: list[str], message: bytes) -> None:
+    tail = [] if args[-1].startswith("/proc") else [str(SERVER)]
+    done = netnorm(*args, *tail)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert b"internal error" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["parse", "-f", "jsonl", str(SERVER)],
+        ["parse", "-f", "table", str(SERVER)],
+        ["analyze", "-f", "json", str(SERVER)],
+        ["analyze", "-f", "table", str(SERVER)],
+        ["diff", str(SERVER), str(SERVER)],
+        ["schema"],
+    ],
+)
+def test_a_full_or_closed_stdout_is_exit_2_with_a_message(command: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        done = netnorm(*command, stdout=full, stderr=subprocess.PIPE)
+    assert done.returncode == 2
+    assert done.stderr == b"Error: cannot write the output: no space left on device\n"
+    done = subprocess.run(
+        [*_script(), *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        b"Error: standard output is closed; redirect it to a file or to /dev/null\n"
+    )
+
+
+def test_a_closed_or_full_stderr_keeps_exit_2() -> None:
+    missing = "/no/such/file.txt"
+    done = subprocess.run(
+        [*_script(), "parse", missing],
+        stdout=subprocess.DEVNULL,
+        check=False,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert done.returncode == 2
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([*_script(), "parse", missing], stderr=full, check=False)
+    assert done.returncode == 2
+
+
+def test_a_broken_pipe_exits_0_quietly(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(SERVER.read_bytes() * 2000)
+    commands = [
+        ["parse", "-f", "jsonl"],
+        ["parse", "-f", "table"],
+        ["analyze", "-f", "json"],
+        ["analyze", "-f", "table"],
+    ]
+    for command in commands:
+        process = subprocess.Popen(
+            [*_script(), *command, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(100)
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait(timeout=60) == 0, stderr
+        assert stderr == b""

@@ -571,6 +571,13 @@ def parse_duration(text: str | int | float) -> timedelta:
     Raises:
         ValueError: not a duration.
     """
+    try:
+        return _parse_duration(text)
+    except OverflowError:  # beyond timedelta's 999,999,999 days
+        raise ValueError(f"{text!r} is too long a duration") from None
+
+
+def _parse_duration(text: str | int | float) -> timedelta:
     if isinstance(text, (int, float)):
         return timedelta(seconds=float(text))
     value = text.strip().lower()

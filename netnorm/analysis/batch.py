@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -184,6 +184,9 @@ _JOB: Job | None = None
 
 def _set_job(job: Job) -> None:
     global _JOB
+    from netnorm.signals import as_worker
+
+    as_worker()
     _JOB = job
 
 
@@ -197,7 +200,7 @@ def _process_with_job(files: list[Named]) -> list[FileResult]:
 CHUNK = 8
 
 
-def run(job: Job, files: list[Named], jobs: int) -> Iterator[FileResult]:
+def run(job: Job, files: list[Named], jobs: int) -> Generator[FileResult, None, None]:
     """Yield each file's result in input order, using up to ``jobs`` processes."""
     if jobs > 1 and len(files) > 1 and all(n.path != "-" for n in files):
         spool = tempfile.TemporaryDirectory(prefix="netnorm-")

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from netnorm.analysis.rules import endpoint_text
 from netnorm.render.safe import visible
-from netnorm.render.table import new_table, owner_text, safe_text, state_text
+from netnorm.render.table import QuietConsole, new_table, owner_text, safe_text, state_text
 
 REACH_ORDER = ("external", "unknown", "internal", "self", "none")
 REACH_TITLES = {
@@ -62,7 +62,7 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
     Over several captures, the fleet view (stacks, rarest first, and one line per host)
     replaces the per-connection tables.
     """
-    console = Console(file=out, markup=False, highlight=False)
+    console = QuietConsole(out)
     findings, info = _shown_findings(report)
     if findings or info:
         console.print(Text(f"Findings ({len(report['findings'])})", style="bold"))
@@ -271,7 +271,7 @@ def print_diff(
     result: dict[str, Any], old: dict[str, Any], new: dict[str, Any], out: IO[str]
 ) -> None:
     """Print removed, added and changed connections as tables."""
-    console = Console(file=out, markup=False, highlight=False)
+    console = QuietConsole(out)
     console.print(Text.assemble("- ", safe_text(_side(old)), "\n+ ", safe_text(_side(new))))
     for key, title, style in (
         ("removed", "Only in the first (removed)", "red"),

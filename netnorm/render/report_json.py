@@ -98,6 +98,9 @@ def _in_background(section: Section, fleet: Any) -> tuple[int, IO[str]] | None:
         spool.close()
         return None
     if pid == 0:  # the child
+        from netnorm.signals import as_worker
+
+        as_worker()
         code = 1
         try:
             gathered = _Gathered(spool)

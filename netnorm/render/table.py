@@ -13,6 +13,19 @@ from netnorm.render.records import CaptureWriter
 from netnorm.render.safe import visible
 
 
+class QuietConsole(Console):
+    """A console for untrusted text: no markup, no highlighting; a closed pipe (``| head``)
+    is a ``BrokenPipeError`` for the command line to end quietly with 0 (rich itself would
+    exit 1, which means "findings" here)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__(file=out, markup=False, highlight=False)
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def safe_text(value: Any, style: str = "") -> Text:
     """A rich ``Text`` of untrusted data: markup is literal, control characters are visible."""
     if value is None:
@@ -105,4 +118,4 @@ class TableWriter(CaptureWriter):
 
     def close(self) -> None:
         if self.captures:
-            print_captures(self.captures, Console(file=self.out, markup=False, highlight=False))
+            print_captures(self.captures, QuietConsole(self.out))
