@@ -107,7 +107,10 @@ def iter_items(
             if owned:
                 stream.close()
             raise
-        all_items = Reader(display, forced, host).read(lines)
+        reader = Reader(display, forced, host)
+        reader.undecodable = decoded.undecodable
+        reader.guessed_encoding = decoded.encoding if decoded.guessed else None
+        all_items = reader.read(lines)
 
     def items() -> Iterator[Item]:
         found = False

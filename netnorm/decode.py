@@ -11,7 +11,7 @@ import codecs
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from netnorm.errors import FormatError, InputError
@@ -96,10 +96,21 @@ _VOCABULARY = (
 
 @dataclass(frozen=True)
 class Decoded:
-    """How an input was decoded."""
+    """How an input was decoded.
+
+    ``undecodable`` fills up while the lines are read: the number of each line that held
+    bytes which are not text in ``encoding`` (they read as U+FFFD), with the line's text and
+    those bytes as ``\\xNN``.
+    """
 
     encoding: str
     detected: bool
+    undecodable: list[tuple[int, str]] = field(default_factory=list, compare=False)
+
+    @property
+    def guessed(self) -> bool:
+        """True when the encoding is a code page chosen by its score, which can be wrong."""
+        return self.detected and not self.encoding.startswith("utf")
 
 
 _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
@@ -137,6 +148,39 @@ def _score(text: str) -> int:
     return score
 
 
+_UNDECODABLE = re.compile("[\udc00-\udcff]+")
+
+
+def _keep_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """A decoding error handler: each byte that is not text becomes U+DC00 + its value,
+    as ``surrogateescape`` does, but for every byte (an invalid UTF-16 unit may hold ASCII
+    bytes). Decoders never produce such a lone surrogate themselves."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(0xDC00 + b) for b in bad), exc.end
+
+
+#: The error handler lines are decoded with (see ``_keep_bytes``).
+KEEP_BYTES = "netnorm-keep-bytes"
+codecs.register_error(KEEP_BYTES, _keep_bytes)
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+#: UTF-8 characters a sample must hold per invalid byte sequence to stay UTF-8. Text in a code
+#: page forms valid UTF-8 only by chance, about once per invalid sequence (GBK, EUC-JP) or
+#: far less (cp850, cp1252).
+UTF8_MARGIN = 4
+
+
+def mostly_utf8(sample: bytes) -> bool:
+    """True when ``sample`` is UTF-8 text with a few invalid byte sequences: many valid
+    multi-byte characters, at least ``UTF8_MARGIN`` per invalid sequence."""
+    end = sample.rfind(b"\n")
+    text = (sample[: end + 1] if end > 0 else sample).decode("utf-8", "surrogateescape")
+    invalid = len(_UNDECODABLE.findall(text))
+    valid = len(_NON_ASCII.findall(text)) - sum(map(len, _UNDECODABLE.findall(text)))
+    return valid >= UTF8_MARGIN * max(invalid, 1)
+
+
 def detect_encoding(sample: bytes) -> str:
     """Choose an encoding for ``sample``, the first bytes of an input.
 
@@ -164,7 +208,8 @@ def detect_encoding(sample: bytes) -> str:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
     except UnicodeDecodeError:
-        pass
+        if mostly_utf8(sample):
+            return "utf-8"  # a bad byte or two in UTF-8 text: those lines are reported
     best = "latin-1"
     best_score = None
     sample = sample[:16384]  # enough for headings and many rows; scoring is per character
@@ -265,8 +310,8 @@ def open_lines(
     if is_binary(head, decoded.encoding):
         raise FormatError("binary data, not text: netnorm reads socket listings", source, 1)
     raw = io.BufferedReader(_Prefixed(head, stream), buffer_size=SAMPLE_SIZE)
-    text = io.TextIOWrapper(raw, encoding=decoded.encoding, errors="replace", newline="")
-    return decoded, _numbered(text)
+    text = io.TextIOWrapper(raw, encoding=decoded.encoding, errors=KEEP_BYTES, newline="")
+    return decoded, _numbered(text, 1, decoded.undecodable)
 
 
 class _Range(io.RawIOBase):
@@ -288,7 +333,12 @@ class _Range(io.RawIOBase):
 
 
 def range_lines(
-    stream: BinaryIO, encoding: str, start: int, stop: int | None, first_line: int
+    stream: BinaryIO,
+    encoding: str,
+    start: int,
+    stop: int | None,
+    first_line: int,
+    undecodable: list[tuple[int, str]] | None = None,
 ) -> Iterator[tuple[int, str]]:
     """Numbered lines of the bytes ``start:stop`` of a seekable stream.
 
@@ -298,8 +348,8 @@ def range_lines(
     stream.seek(start)
     size = (stop - start) if stop is not None else 1 << 62
     raw = io.BufferedReader(_Range(stream, size), buffer_size=SAMPLE_SIZE)
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-    return _numbered(text, first_line)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors=KEEP_BYTES, newline="")
+    return _numbered(text, first_line, undecodable)
 
 
 #: Characters decoded per read; lines are split in bulk, which is much faster than readline.
@@ -324,13 +374,27 @@ def _line_breaks(text: io.TextIOWrapper) -> Iterator[str]:
         yield "\n" * len(pending)
 
 
-def _numbered(text: io.TextIOWrapper, first: int = 1) -> Iterator[tuple[int, str]]:
+def _bytes_shown(match: re.Match[str]) -> str:
+    return "".join(f"\\x{ord(ch) - 0xDC00:02x}" for ch in match.group())
+
+
+def _replaced(match: re.Match[str]) -> str:
+    return "\ufffd" * len(match.group())
+
+
+def _numbered(
+    text: io.TextIOWrapper, first: int = 1, undecodable: list[tuple[int, str]] | None = None
+) -> Iterator[tuple[int, str]]:
+    """Numbered lines of ``text``, decoded with ``KEEP_BYTES``: a line with bytes that are
+    not text reads with U+FFFD for each, and is noted in ``undecodable``."""
     lineno = first - 1
     carry = ""
     long_line = False  # carry holds the start of an over-long line; drop the rest of it
     for chunk in _line_breaks(text):
         if not chunk:
             continue
+        if _UNDECODABLE.search(chunk) is not None:  # one scan per chunk, rarely true
+            chunk = _mark_undecodable(chunk, carry, lineno, undecodable)
         parts = chunk.split("\n")
         if long_line:
             if len(parts) == 1:
@@ -348,3 +412,25 @@ def _numbered(text: io.TextIOWrapper, first: int = 1) -> Iterator[tuple[int, str
             long_line = True
     if carry:
         yield lineno + 1, carry
+
+
+#: Lines with undecodable bytes noted per input; the rest are only replaced.
+MAX_UNDECODABLE = 1000
+
+
+def _mark_undecodable(
+    chunk: str, carry: str, lineno: int, undecodable: list[tuple[int, str]] | None
+) -> str:
+    """Note each line of ``chunk`` (whose first line continues ``carry``, line ``lineno + 1``)
+    that holds undecodable bytes, and return the chunk with U+FFFD for each byte."""
+    if undecodable is not None:
+        lines = chunk.split("\n")
+        lines[0] = carry + lines[0]
+        for number, line in enumerate(lines, lineno + 1):
+            if len(undecodable) >= MAX_UNDECODABLE:
+                break
+            if _UNDECODABLE.search(line) is not None and (
+                not undecodable or undecodable[-1][0] != number  # its start, in the last chunk
+            ):
+                undecodable.append((number, _UNDECODABLE.sub(_bytes_shown, line[:MAX_LINE])))
+    return _UNDECODABLE.sub(_replaced, chunk)

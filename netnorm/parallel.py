@@ -205,6 +205,7 @@ def _work(
     source: str,
     platform: Platform | None,
     host: str | None,
+    guessed: str | None,
     send: Any,
 ) -> None:
     """In the worker: read the part, write its rows as JSONL, send back the rest."""
@@ -213,12 +214,15 @@ def _work(
     as_worker()
     try:
         reader = seed.reader(source, platform, host, part.line)
+        reader.guessed_encoding = guessed
         seeded = reader.capture
         assert seeded is not None
         signature = reader.signature()
         spool = _Spooler(part.out)
         with open(path, "rb") as stream:
-            lines = range_lines(stream, encoding, part.offset, part.stop, part.line)
+            lines = range_lines(
+                stream, encoding, part.offset, part.stop, part.line, reader.undecodable
+            )
             # a row first ends the row before the cut, whatever owner lines it had
             head: list[tuple[int, str]] = []
             for numbered in lines:
@@ -226,7 +230,11 @@ def _work(
                 if numbered[1] and not numbered[1].isspace():
                     break
             starts_with_row = bool(head) and _is_row_text(head[-1][1], seed.dialect)
-            for kind, payload, cap in reader.read(chain(head, lines), finish=False):
+            # the lines with undecodable bytes not reported yet: the parent goes on without them
+            items = chain(
+                reader.read(chain(head, lines), finish=False), reader.undecodable_lines(None)
+            )
+            for kind, payload, cap in items:
                 if kind == Event.CONNECTION:
                     assert cap is not None
                     spool.add(payload, cap)
@@ -338,6 +346,9 @@ def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     reader.pending_dialect = next((d for d in DIALECTS if state["pending_dialect"] == d.NAME), None)
     reader.warning_open = state["warning_open"]
     reader.warning_lines = state["warning_lines"]
+    reader.undecodable = previous.undecodable
+    reader.undecodable_reported = previous.undecodable_reported
+    reader.guessed_encoding = previous.guessed_encoding
     reader.deferred = state["deferred"]
     return reader
 
@@ -379,7 +390,9 @@ def split_items(
         return None
     if not cuts:
         return None
-    return decoded, _items(path, cuts, decoded.encoding, seed, source, platform, host)
+    guessed = decoded.encoding if decoded.guessed else None
+    items = _items(path, cuts, decoded.encoding, seed, source, platform, host, guessed=guessed)
+    return decoded, items
 
 
 class _Mailbox:
@@ -419,6 +432,7 @@ def _items(
     platform: Platform | None,
     host: str | None,
     *,
+    guessed: str | None = None,
     inline: bool = False,
 ) -> Iterator[Item]:
     """The items of the whole file; ``inline`` reads the parts one after the other in this
@@ -433,7 +447,7 @@ def _items(
         stop = cuts[k + 1][0] if k + 1 < len(cuts) else None
         out = tempfile.TemporaryFile("w+b")  # noqa: SIM115 (closed by stop_worker)
         part = Part(offset, line, stop, out)
-        args = (part, path, encoding, seed, source, platform, host)
+        args = (part, path, encoding, seed, source, platform, host, guessed)
         if inline:
             part.receive = part.process = _Mailbox()
             _work(*args, part.receive)
@@ -449,13 +463,17 @@ def _items(
             send.close()
         workers.append(part)
     reader = Reader(source, platform, host)
+    reader.guessed_encoding = guessed
+    bad = reader.undecodable
     try:
         with open(path, "rb") as stream:
-            yield from reader.read(range_lines(stream, encoding, 0, cuts[0][0], 1), finish=False)
+            first = range_lines(stream, encoding, 0, cuts[0][0], 1, bad)
+            yield from reader.read(first, finish=False)
+            yield from reader.undecodable_lines(None)
             for part in workers:
                 result = part.wait()
                 if not _fits(reader, result):
-                    lines = range_lines(stream, encoding, part.offset, None, part.line)
+                    lines = range_lines(stream, encoding, part.offset, None, part.line, bad)
                     yield from reader.read(lines)
                     return
                 assert result is not None and reader.capture is not None

@@ -413,3 +413,91 @@ def test_a_broken_pipe_exits_0_quietly(tmp_path: Path) -> None:
         stderr = process.stderr.read()
         assert process.wait(timeout=60) == 0, stderr
         assert stderr == b""
+
+
+# --- 6. one bad byte ------------------------------------------------------------------------
+
+CZECH = SAMPLES / "linux" / "anp--cs-utf8.txt"
+
+
+def _with_bad_bytes(lines: list[bytes], at: dict[int, bytes]) -> bytes:
+    return b"\n".join(line + at.get(i, b"") for i, line in enumerate(lines, 1)) + b"\n"
+
+
+def _czech_lines() -> list[bytes]:
+    return CZECH.read_bytes().rstrip(b"\n").split(b"\n")
+
+
+@pytest.mark.parametrize("where", [1, 2, 6, 18])
+def test_one_bad_byte_keeps_utf8_and_names_its_line(tmp_path: Path, where: int) -> None:
+    path = tmp_path / "cs.txt"
+    path.write_bytes(_with_bad_bytes(_czech_lines(), {where: b" \xff\xfe"}))
+    done = netnorm("parse", "-f", "json", str(path))
+    assert done.returncode == 0, done.stderr
+    capture = json.loads(done.stdout)["captures"][0]
+    assert capture["encoding"] == "utf-8"
+    states = [c["state"] for c in capture["connections"]]
+    assert len(states) == 18 and "UNKNOWN" not in states
+    bad = [d for d in capture["diagnostics"] if d["code"] == "undecodable-bytes"]
+    assert [d["line"] for d in bad] == [where]
+    assert bad[0]["text"].endswith("\\xff\\xfe")
+    assert bad[0]["severity"] == "warning"
+    assert f"cs.txt:{where}: warning: bytes that are not text read as U+FFFD".encode() in (
+        done.stderr
+    )
+
+
+def test_a_bad_byte_past_the_sample_is_reported_too(tmp_path: Path) -> None:
+    lines = _czech_lines()
+    rows = lines[2:]
+    many = lines[:2] + rows * 4000  # about 1.3 MB: past the 64 KiB the encoding is chosen from
+    where = len(many) - 3
+    path = tmp_path / "cs.txt"
+    path.write_bytes(_with_bad_bytes(many, {where: b"\xc3"}))
+    done = netnorm("parse", "-f", "jsonl", str(path))
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") == len(many) - 2
+    assert f"cs.txt:{where}: warning: bytes that are not text".encode() in done.stderr
+
+
+def test_a_bad_byte_is_reported_when_a_large_file_is_read_in_parts(tmp_path: Path) -> None:
+    lines = _czech_lines()
+    many = lines[:2] + lines[2:] * 40000  # about 13 MB: read in parts by two processes
+    where = len(many) * 3 // 4
+    path = tmp_path / "cs.txt"
+    path.write_bytes(_with_bad_bytes(many, {where: b"\xff"}))
+    done = netnorm("parse", "-f", "jsonl", "-j", "2", str(path), timeout=120)
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") == len(many) - 2
+    assert f"cs.txt:{where}: warning: bytes that are not text".encode() in done.stderr
+
+
+def test_an_unknown_state_after_a_code_page_guess_is_a_warning(tmp_path: Path) -> None:
+    # a bad byte on every row: the file no longer reads as UTF-8, and a code page is guessed
+    lines = _czech_lines()
+    path = tmp_path / "cs.txt"
+    path.write_bytes(_with_bad_bytes(lines, {i: b" \xff" for i in range(3, len(lines) + 1)}))
+    done = netnorm("parse", "-f", "json", str(path))
+    capture = json.loads(done.stdout)["captures"][0]
+    assert capture["encoding"] != "utf-8"
+    unknown = [d for d in capture["diagnostics"] if d["code"] == "unknown-state"]
+    assert unknown and all(d["severity"] == "warning" for d in unknown)
+    assert "give --encoding" in unknown[0]["message"]
+    rows = sum(c["state"] == "UNKNOWN" for c in capture["connections"])
+    assert rows == sum(int(d["message"].split()[0]) for d in unknown)
+
+
+def test_real_code_page_samples_keep_their_encoding() -> None:
+    from netnorm.decode import detect_encoding
+
+    expected = {
+        "linux/anp--ja-eucjp.txt": "euc_jp",
+        "linux/ntp--de-latin1.txt": "latin-1",
+        "windows/ano--zh-cn-gbk.txt": "cp936",
+        "windows/ano--ko-cp949.txt": "cp949",
+        "windows/ano--ru-cp866.txt": "cp866",
+        "windows/anob--ja-cp932.txt": "cp932",
+        "windows/ano--zh-tw-cp950.txt": "cp950",
+    }
+    for name, encoding in expected.items():
+        assert detect_encoding((SAMPLES / name).read_bytes()[:65536]) == encoding, name

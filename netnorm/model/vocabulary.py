@@ -298,6 +298,12 @@ def _flatten(attr: str) -> dict[str, TcpState]:
 
 LINUX_STATES: dict[str, TcpState] = _flatten("linux_states")
 WINDOWS_STATES: dict[str, TcpState] = _flatten("windows_states")
+_UNKNOWN_WORDS = frozenset(
+    word
+    for table in (LINUX_STATES, WINDOWS_STATES)
+    for word, state in table.items()
+    if state is TcpState.UNKNOWN
+) | {"UNKNOWN", "UNDEF"}
 
 #: Multi-word state phrases, longest first, matched before the owner column is split off.
 LINUX_STATE_PHRASES: tuple[str, ...] = tuple(
@@ -332,6 +338,13 @@ LINUX_OTHER_SECTIONS = (
     "Active X.25 sockets",
     "Active ROSE sockets",
 )
+
+
+def names_unknown_state(word: str) -> bool:
+    """True when ``word`` is a tool's own word for an unknown state (``UNKNOWN``,
+    ``UNBEKANNT``), or a number (macOS prints one for a state it has no name for)."""
+    folded = _fold(word)
+    return folded.isdigit() or folded in _UNKNOWN_WORDS
 
 
 def linux_state(word: str) -> TcpState | None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from netnorm.decode import Decoded
     from netnorm.parsers.dialect import Dialect
 
-_PROTOCOL, _PID = itemgetter("protocol"), itemgetter("pid")
+_PROTOCOL, _PID, _STATE = itemgetter("protocol"), itemgetter("pid"), itemgetter("state")
 
 
 @dataclass
@@ -58,6 +58,8 @@ class CaptureState:
     protocols: set[str] = field(default_factory=set)
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     dropped_diagnostics: int = 0
+    #: State words no table knows (canonical state UNKNOWN): the first line and the count.
+    unknown_states: dict[str, list[int]] = field(default_factory=dict)
 
     def dialect_module(self) -> Dialect:
         """The dialect of the capture: of its rows, else the first of its platform's."""
@@ -80,6 +82,12 @@ class CaptureState:
         self.protocols.update(map(_PROTOCOL, rows))
         if not self.owners_seen:
             self.owners_seen = any(pid is not None for pid in map(_PID, rows))
+        if "UNKNOWN" in map(_STATE, rows):  # rare: one scan in C per batch
+            unknown = self.unknown_states
+            for row in rows:
+                if row["state"] == "UNKNOWN":
+                    seen = unknown.setdefault(row["state_raw"] or "", [row["line"], 0])
+                    seen[1] += 1
 
     def options(self) -> dict[str, Any]:
         """The options of ``CaptureOptions``, inferred from what was seen: what every dialect

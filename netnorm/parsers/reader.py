@@ -79,6 +79,12 @@ class Reader:
         self.structural: list[int] | None = None
         #: An unrecognised line held back for one line (see ``_resolve_deferred``).
         self.deferred: tuple[int, str] | None = None
+        #: Lines with bytes that are not text, as the decoder notes them while it reads
+        #: (``Decoded.undecodable``), and how many of them were reported.
+        self.undecodable: list[tuple[int, str]] = []
+        self.undecodable_reported = 0
+        #: The encoding, when it is a code page chosen by its score (``Decoded.guessed``).
+        self.guessed_encoding: str | None = None
 
     def _mark(self, lineno: int) -> None:
         if self.structural is not None:
@@ -116,10 +122,12 @@ class Reader:
             self.preamble = []
         self.capture = cap
 
-    def _finish(self) -> Iterator[Item]:
+    def _finish(self, last: bool = False) -> Iterator[Item]:
         yield from self._flush()
         if self.capture is not None:
             cap = self.capture
+            yield from self.undecodable_lines(None if last else cap.last_line)
+            yield from self._unknown_states(cap)
             if cap.dropped_diagnostics:
                 d = _diag(
                     None,
@@ -299,12 +307,56 @@ class Reader:
         """End the input: report a held-back line, then the pending row and the last capture."""
         if self.deferred is not None:
             yield from self._resolve_deferred(None)
-        yield from self._finish()
+        if self.capture is None:
+            yield from self.undecodable_lines(None)
+        yield from self._finish(last=True)
         self.preamble = []  # no capture started: these were reported as they were found
 
     def flush(self) -> Iterator[Item]:
         """Yield the pending record, whose continuation lines are known to be complete."""
         yield from self._flush()
+
+    def undecodable_lines(self, upto: int | None) -> Iterator[Item]:
+        """Report the lines with undecodable bytes up to line ``upto`` (all with ``None``)."""
+        bad = self.undecodable
+        while self.undecodable_reported < len(bad):
+            lineno, text = bad[self.undecodable_reported]
+            if upto is not None and lineno > upto:
+                break
+            self.undecodable_reported += 1
+            encoding = self.guessed_encoding
+            hint = f" (the encoding was guessed: {encoding}; see --encoding)" if encoding else ""
+            yield from self._diagnose(
+                lineno,
+                DiagnosticSeverity.WARNING,
+                "undecodable-bytes",
+                f"bytes that are not text read as U+FFFD{hint}",
+                text,
+            )
+
+    def _unknown_states(self, cap: CaptureState) -> Iterator[Item]:
+        """One diagnostic per state word no table knows: a warning when the encoding was
+        guessed (the word may be garbled), else a notice."""
+        from netnorm.model.vocabulary import names_unknown_state
+
+        for word, (lineno, count) in cap.unknown_states.items():
+            if names_unknown_state(word):
+                continue  # the tool's own UNKNOWN
+            rows = "1 row has" if count == 1 else f"{count} rows have"
+            if self.guessed_encoding:
+                severity = DiagnosticSeverity.WARNING
+                hint = (
+                    f"; the encoding was guessed ({self.guessed_encoding}): if the word looks "
+                    "garbled, give --encoding"
+                )
+            else:
+                severity, hint = DiagnosticSeverity.NOTICE, ""
+            yield from self._diagnose(
+                lineno,
+                severity,
+                "unknown-state",
+                f"{rows} the state word {word!r}, which no table knows (state UNKNOWN){hint}",
+            )
 
     def signature(self) -> tuple[Any, ...] | None:
         """What decides how the next row line is read, or ``None`` when the reader is not
