@@ -501,3 +501,66 @@ def test_real_code_page_samples_keep_their_encoding() -> None:
     }
     for name, encoding in expected.items():
         assert detect_encoding((SAMPLES / name).read_bytes()[:65536]) == encoding, name
+
+
+# --- 7. junk is not a row -------------------------------------------------------------------
+
+LINUX_TOP = (
+    "Active Internet connections (servers and established)\n"
+    "Proto Recv-Q Send-Q Local Address           Foreign Address         State       "
+    "PID/Program name\n"
+    "tcp        0      0 0.0.0.0:22              0.0.0.0:*               LISTEN      812/sshd\n"
+)
+WINDOWS_TOP = (
+    "\r\nActive Connections\r\n\r\n"
+    "  Proto  Local Address          Foreign Address        State           PID\r\n"
+    "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1000\r\n"
+)
+SS_TOP = (
+    "Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+    "tcp   LISTEN 0      128    0.0.0.0:22         0.0.0.0:*\n"
+)
+JUNK = [
+    (LINUX_TOP, "tcp 0 0 10.0.0.1:22 [[[[[[[[[[[[[[[[[[[[ ESTABLISHED"),
+    (LINUX_TOP, "tcp 0 0 10.0.0.1:22 [[[[:1 LISTEN"),
+    (LINUX_TOP, "tcp 0 0 (1.2.3)/4:5 1.2.3.4:5 LISTEN"),
+    (LINUX_TOP, 'tcp 0 0 "x":5 1.2.3.4:5 ESTABLISHED'),
+    (WINDOWS_TOP, "  TCP    (0.00/0/0) (0.00/0/0)  LISTENING  4"),
+    (WINDOWS_TOP, "  TCP    (0.00/0/0) (0.00/0/0)"),
+    (WINDOWS_TOP, "  TCP    [[[[:1 ]]]]:2  LISTENING 4"),
+    (WINDOWS_TOP, "  UDP    a/b:1  *:*  4"),
+    (SS_TOP, "tcp   ESTAB  0      0      [[[[:1             1.2.3.4:5"),
+]
+
+
+@pytest.mark.parametrize(("top", "junk"), JUNK)
+def test_junk_addresses_are_diagnostics_not_rows(tmp_path: Path, top: str, junk: str) -> None:
+    end = "\r\n" if top.startswith("\r\n") else "\n"
+    path = tmp_path / "junk.txt"
+    path.write_bytes((top + junk + end).encode())
+    done = netnorm("parse", "-f", "json", str(path))
+    assert done.returncode == 0, done.stderr
+    capture = json.loads(done.stdout)["captures"][0]
+    assert len(capture["connections"]) == 1
+    codes = [(d["line"], d["code"]) for d in capture["diagnostics"]]
+    assert (top.count("\n") + 1, "unrecognised-line") in codes
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "[::1]:ipp",
+        "[fe80::5054:ff:fe2c:71d0]%enp1s0:dhcpv6-client",
+        "0.0.0.0%lo:53",
+        "*:*",
+        "localhost:x11-ssh-offset",
+        "münchen.example:https",
+        "fe80::1%eth0.100:22",
+    ],
+)
+def test_real_address_forms_stay_rows(tmp_path: Path, field: str) -> None:
+    path = tmp_path / "ss.txt"
+    path.write_text(SS_TOP + f"tcp   ESTAB  0      0      10.0.0.1:22 {field}\n", encoding="utf-8")
+    done = netnorm("parse", "-f", "json", str(path))
+    capture = json.loads(done.stdout)["captures"][0]
+    assert len(capture["connections"]) == 2, capture["diagnostics"]

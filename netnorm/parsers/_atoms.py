@@ -74,10 +74,23 @@ PORT_NUMBER = atom(
 )
 
 
+#: A character of a host name, an address, a zone (``%eth0.100``) or a service name: letters
+#: and digits of any script, ``_ . % * ~ + -``. Brackets, slashes, parentheses and quotes are
+#: never part of one, so junk such as ``[[[[`` or ``(0.00/0/0)`` is no address.
+_HOST = r"[\w.%*~+\-]"
+_HOST_NO_DOT = r"[\w%*~+\-]"
 #: Any other address field of a colon dialect: it ends with ``:port`` (or ``:*``, ``:service``),
 #: and the part after its last colon has no dot. A BSD field (``10.0.0.1.22``, ``::1.6012``,
-#: ``*.80``) ends with ``.port`` instead, so no field is read by both.
-COLON_FIELD = rf"(?:[^\s:]{STAR}:){PLUS}[^\s:.]{STAR}"
+#: ``*.80``) ends with ``.port`` instead, so no field is read by both. An IPv6 address in
+#: brackets (``[::1]:ipp`` of ``ss -r``, ``[fe80::1]%eth0:dhcpv6-client``) is one field too.
+COLON_FIELD = (
+    rf"(?:\[[^\s\[\]]{STAR}\](?:%{_HOST}{STAR})?:|(?:{_HOST}{STAR}:){PLUS}){_HOST_NO_DOT}{STAR}"
+)
+#: Any other Windows address field: ``host:port`` (``DESKTOP-7:49670``, ``*:*``,
+#: ``[fe80::1%4]:135``, ``localhost:ms-wbt-server``).
+WINDOWS_FIELD = (
+    rf"(?:\[[^\s\[\]]{STAR}\](?:%{_HOST}{STAR})?:|(?:{_HOST}{STAR}:){PLUS}){_HOST}{STAR}"
+)
 
 
 def address_field(
@@ -89,8 +102,7 @@ def address_field(
 
     With ``bracketed``, a bracketed IPv6 address with a canonical port (Windows, ss) is split
     too (groups ``<field>_ip6`` and ``<field>_port6``). Any other field must match ``other``:
-    the colon form (``COLON_FIELD``) unless the rows are told apart otherwise (Windows by its
-    protocol token takes any word).
+    the colon form (``COLON_FIELD``, or ``WINDOWS_FIELD``).
     """
     ipv6 = (
         (rf"|\[(?P<{field}_ip6>[^\]\s]*)\]:(?P<{field}_port6>", PORT_NUMBER, r")(?=[ \t]|$)")
@@ -111,9 +123,10 @@ def address_field(
 
 LOCAL = address_field("local", "local address")
 REMOTE = address_field("remote", "foreign address")
-_ANY_WORD = rf"[^\s]{PLUS}"
-WINDOWS_LOCAL = address_field("local", "Windows local address", bracketed=True, other=_ANY_WORD)
-WINDOWS_REMOTE = address_field("remote", "Windows foreign address", bracketed=True, other=_ANY_WORD)
+WINDOWS_LOCAL = address_field("local", "Windows local address", bracketed=True, other=WINDOWS_FIELD)
+WINDOWS_REMOTE = address_field(
+    "remote", "Windows foreign address", bracketed=True, other=WINDOWS_FIELD
+)
 
 #: What follows the addresses of a net-tools row. Its common shape, a plain state word and/or
 #: an owner with no -e, -o or -Z columns, is split here (``simple`` matches empty when it
@@ -149,7 +162,12 @@ WINDOWS_PROTO = atom(r"(?P<proto>TCP|UDP|TCPv6|UDPv6|TCPV6|UDPV6)", "Windows pro
 
 #: ``-b`` owner lines: ``[image]`` with one space, a component with two, a note with one.
 WINDOWS_IMAGE = atom(r"[ \t]{0,2}\[(?P<image>.+)\][ \t]*", "owner image")
-WINDOWS_COMPONENT = atom(r"[ \t]{2,}(?P<component>[^\s].*?)[ \t]*", "owner component")
+#: A service name under its image (``  RpcSs``); a line that starts with a protocol word is a
+#: broken row, never a component.
+WINDOWS_COMPONENT = atom(
+    r"[ \t]{2,}(?!(?i:tcp|udp)(?:v6)?(?:[ \t]|$))(?P<component>[^\s].*?)[ \t]*",
+    "owner component",
+)
 WINDOWS_NOTE = atom(r" (?P<note>[^\s].*?)[ \t]*", "owner note")
 WINDOWS_OWNER_LINE = compose(
     "owner line", "^(?:", WINDOWS_IMAGE, "|", WINDOWS_COMPONENT, "|", WINDOWS_NOTE, ")$"
