@@ -200,8 +200,13 @@ def iter_capture_dicts(
     host: str | None = None,
     encoding: str | None = None,
     name: str | None = None,
+    diagnostic: Callable[[dict[str, Any]], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield one JSON-ready dict per capture. Raises ``FormatError`` if there is none."""
+    """Yield one JSON-ready dict per capture. Raises ``FormatError`` if there is none.
+
+    ``diagnostic`` is given every diagnostic as it is found, also those of an input that
+    then turns out to hold no capture (a capture keeps ``MAX_DIAGNOSTICS`` of its own).
+    """
     decoded, items = iter_items(source, platform, host=host, encoding=encoding, name=name)
     conns: list[Row] = []
     unix: list[dict[str, Any]] = []
@@ -210,6 +215,9 @@ def iter_capture_dicts(
             conns.extend(payload)
         elif kind == Event.UNIX:
             unix.append(payload)
+        elif kind == Event.DIAGNOSTIC:
+            if diagnostic is not None:
+                diagnostic(payload)
         elif kind == Event.CAPTURE:
             yield payload.as_dict(decoded, conns, unix)
             conns, unix = [], []

@@ -242,13 +242,22 @@ def _name(path: str) -> str:
 DIAGNOSTICS_SHOWN = 20
 
 
-def print_diagnostics(diagnostics: list[dict[str, Any]], source: str, quiet: bool) -> None:
-    """The first ``DIAGNOSTICS_SHOWN`` diagnostics of an input, then how many more there were."""
+def print_diagnostics(
+    diagnostics: list[dict[str, Any]], source: str, quiet: bool, more: int = 0
+) -> None:
+    """The first ``DIAGNOSTICS_SHOWN`` diagnostics of an input, then how many more there were
+    (``more`` of them not in the list), as ``parse`` prints them."""
     shown = [d for d in diagnostics if not (quiet and d["severity"] == "notice")]
     for d in shown[:DIAGNOSTICS_SHOWN]:
         print_diagnostic(d, source, quiet)
-    if len(shown) > DIAGNOSTICS_SHOWN:
-        _err(f"{source}: {len(shown) - DIAGNOSTICS_SHOWN} more diagnostics (see --format json)")
+    rest = len(shown[DIAGNOSTICS_SHOWN:]) + more
+    if rest:
+        print_more(source, rest)
+
+
+def print_more(source: str, count: int) -> None:
+    """The line that counts the diagnostics of an input not printed."""
+    _err(f"{source}: {count} more diagnostics (see --format json)")
 
 
 def print_diagnostic(d: dict[str, Any], source: str, quiet: bool) -> None:
@@ -404,10 +413,13 @@ def parse(
             )
             feed(decoded, items, writer, diagnostic)
         except NetnormError as exc:
-            fail(exc)
-        finally:
-            if printed > DIAGNOSTICS_SHOWN:
-                _err(f"{name}: {printed - DIAGNOSTICS_SHOWN} more diagnostics (see --format json)")
+            error: NetnormError | None = exc
+        else:
+            error = None
+        if printed > DIAGNOSTICS_SHOWN:
+            print_more(name, printed - DIAGNOSTICS_SHOWN)
+        if error is not None:
+            fail(error)  # after the diagnostics, as analyze prints them
     writer.close()
     out.flush()
     if State.failed or (strict and unrecognised):
@@ -587,6 +599,7 @@ def analyze(
             encoding=encoding,
             payload=payload,
             findings_spool=store.spool,
+            quiet=quiet,
         )
         # the aggregates hold many small objects and no cycles; frequent full collections would
         # rescan all of them for every file
@@ -598,7 +611,7 @@ def analyze(
         # are stopped first
         with contextlib.closing(batch.run(job, files, processes)) as results:
             for result in _with_progress(results, len(files)):
-                print_diagnostics(result.diagnostics, result.name, quiet)
+                print_diagnostics(result.diagnostics, result.name, quiet, result.more_diagnostics)
                 if result.error is not None:
                     # a verdict on input that was not read would be a lie: its captures are left out
                     State.failed = True

@@ -564,3 +564,37 @@ def test_real_address_forms_stay_rows(tmp_path: Path, field: str) -> None:
     done = netnorm("parse", "-f", "json", str(path))
     capture = json.loads(done.stdout)["captures"][0]
     assert len(capture["connections"]) == 2, capture["diagnostics"]
+
+
+# --- 8. the same diagnostics from parse and analyze -----------------------------------------
+
+
+@pytest.mark.parametrize("junk", [3, 1500])
+@pytest.mark.parametrize("rows", [True, False])
+def test_parse_and_analyze_print_the_same_diagnostics(
+    tmp_path: Path, junk: int, rows: bool
+) -> None:
+    top = SERVER.read_text(encoding="utf-8") if rows else ""
+    path = tmp_path / "c.txt"
+    path.write_text(top + "".join(f"junk line {i}\n" for i in range(junk)), encoding="utf-8")
+    parsed = netnorm("parse", "-f", "jsonl", str(path))
+    analysed = netnorm("analyze", "-f", "json", str(path))
+    assert parsed.stderr == analysed.stderr
+    assert parsed.returncode == analysed.returncode == (0 if rows else 2)
+    lines = parsed.stderr.decode().splitlines()
+    assert len([line for line in lines if "junk line" in line]) == min(junk, 20)
+    if junk > 20:
+        # beyond 1,000 a capture keeps one diagnostic that counts the others
+        more = junk - 20 + (1 if rows and junk > 1000 else 0)
+        counted = [line for line in lines if line.endswith(" more diagnostics (see --format json)")]
+        assert len(counted) == 1 and f"c.txt: {more} more diagnostics" in counted[0]
+    assert "were not kept" not in parsed.stderr.decode()
+    if not rows:
+        assert lines[-1].startswith("Error: no socket listing found")
+
+
+def test_the_two_commands_show_as_many_diagnostics() -> None:
+    from netnorm.analysis.batch import SHOWN
+    from netnorm.cli import DIAGNOSTICS_SHOWN
+
+    assert SHOWN == DIAGNOSTICS_SHOWN

@@ -44,6 +44,13 @@ class Job:
     spool: str | None = None
     #: where workers append findings (``FindingStore.spool``); ``None``: they send the text
     findings_spool: str | None = None
+    #: leave notices out of ``FileResult.diagnostics``
+    quiet: bool = False
+
+
+#: Diagnostics a file's result carries for stderr; the rest are counted (the JSON report has
+#: each capture's own, up to ``netnorm.parsers.reader.MAX_DIAGNOSTICS``).
+SHOWN = 20
 
 
 @dataclass
@@ -63,7 +70,10 @@ class FileResult:
     path: str
     name: str
     captures: list[CaptureOut] = field(default_factory=list)
+    #: The first ``SHOWN`` diagnostics to print (notices left out with ``Job.quiet``)...
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    #: ... and how many more there were.
+    more_diagnostics: int = 0
     error: str | None = None
 
 
@@ -135,13 +145,26 @@ def process_file(job: Job, named: Named) -> FileResult:
         )
     classifier = Classifier(job.config.internal, job.config.internal_files)
     source = sys.stdin.buffer if path == "-" else path
+
+    def diagnostic(d: dict[str, Any]) -> None:
+        if job.quiet and d["severity"] == "notice":
+            return
+        if len(result.diagnostics) < SHOWN:
+            result.diagnostics.append(d)
+        else:
+            result.more_diagnostics += 1
+
     try:
         for capture in iter_capture_dicts(
-            source, job.platform, host=host, encoding=job.encoding, name=name
+            source,
+            job.platform,
+            host=host,
+            encoding=job.encoding,
+            name=name,
+            diagnostic=diagnostic,
         ):
             capture["captured_at"] = time.isoformat() if time else None
             capture["captured_at_source"] = time_source
-            result.diagnostics.extend(capture["diagnostics"])
             findings, facts = analyze_capture(capture, classifier, job.config)
             encoded = EncodedFindings.of(findings)
             if job.findings_spool is not None:
