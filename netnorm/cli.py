@@ -229,6 +229,15 @@ def _stdout() -> IO[str]:
     return out
 
 
+def table_rows(out: IO[str]) -> int:
+    """Rows of a table that fit the terminal (at least 10), or 100 when ``out`` is not one."""
+    if not out.isatty():
+        return 100
+    import shutil
+
+    return max(10, shutil.get_terminal_size().lines - 8)
+
+
 def _source(path: str) -> Any:
     return sys.stdin.buffer if path == STDIN else Path(path)
 
@@ -368,6 +377,19 @@ def parse(
     ] = False,
     quiet: QuietOpt = False,
     jobs: JobsOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="Table rows shown per capture; a line counts the others. Default: what "
+            "fits the terminal (100 when not on one).",
+            show_default=False,
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every row in the table (printed in parts).")
+    ] = False,
 ) -> None:
     """Normalize netstat captures into one schema and print them.
 
@@ -389,7 +411,7 @@ def parse(
 
     out = _stdout()
     chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
-    writer = writer_for(chosen.value, out)
+    writer = writer_for(chosen.value, out, None if show_all else (limit or table_rows(out)))
     unrecognised = printed = 0
 
     def diagnostic(d: dict[str, Any]) -> None:

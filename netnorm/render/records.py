@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -186,18 +187,70 @@ class JsonlWriter(Writer):
             self.flush()
 
 
-class JsonWriter(CaptureWriter):
-    """``{"captures": [...]}``, written one capture at a time."""
+class _ArraySpool:
+    """The items of a JSON array, serialised as they come into a temporary file."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] | None = None
+        self.size = 0
+
+    def add(self, items: Iterable[Any]) -> None:
+        data = b",".join([dumps(item) for item in items])
+        if not data:
+            return
+        if self.file is None:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by copy_to)
+        if self.size:
+            data = b"," + data
+        self.file.write(data)
+        self.size += len(data)
+
+    def copy_to(self, out: IO[str]) -> None:
+        """Write the items (without brackets), then start again empty."""
+        if self.file is not None:
+            self.file.flush()
+            copy_utf8(self.file, 0, self.size, out)
+            self.file.close()
+        self.file, self.size = None, 0
+
+
+#: Where a capture's arrays go in its JSON, written with the arrays empty.
+_ARRAYS = b',"connections":[],"unix_sockets":[],'
+
+
+class JsonWriter(Writer):
+    """``{"captures": [...]}``, written one capture at a time.
+
+    The fields of a capture that come before its connections (``options``, ``last_line``) are
+    known only at its end, so its connections and UNIX sockets are serialised as they come
+    into temporary files, and copied into place when it ends: memory stays flat, whatever the
+    size of the capture.
+    """
 
     def __init__(self, out: IO[str]) -> None:
-        super().__init__()
         self.out = out
         self.count = 0
+        self.rows = _ArraySpool()
+        self.unix_rows = _ArraySpool()
         out.write('{"captures":[')
 
-    def write(self, capture: dict[str, Any]) -> None:
-        self.out.write("," if self.count else "")
-        self.out.write(dumps(capture).decode("utf-8", "surrogatepass"))
+    def connections(self, rows: list[Row], cap: CaptureState) -> None:
+        self.rows.add(rows)
+
+    def unix(self, record: dict[str, Any], cap: CaptureState | None) -> None:
+        self.unix_rows.add((record,))
+
+    def capture(self, cap: CaptureState, decoded: Decoded) -> None:
+        text = dumps(cap.as_dict(decoded, [], []))
+        # the first such bytes are the keys: inside a string value a quote is escaped
+        at = text.index(_ARRAYS)
+        out = self.out
+        out.write("," if self.count else "")
+        out.write(text[: at + 16].decode("utf-8"))  # up to the bracket of "connections":[
+        self.rows.copy_to(out)
+        out.write('],"unix_sockets":[')
+        self.unix_rows.copy_to(out)
+        out.write(text[at + len(_ARRAYS) - 2 :].decode("utf-8"))  # from the closing bracket
         self.count += 1
 
     def close(self) -> None:
@@ -269,12 +322,13 @@ class CsvWriter(Writer):
         self.buffer.truncate()
 
 
-def writer_for(name: str, out: IO[str]) -> Writer:
-    """The writer of the format ``name`` (``jsonl``, ``json``, ``csv`` or ``table``)."""
+def writer_for(name: str, out: IO[str], limit: int | None = None) -> Writer:
+    """The writer of the format ``name`` (``jsonl``, ``json``, ``csv`` or ``table``);
+    ``limit``: rows shown per capture in a table (``None``: all)."""
     if name == "table":
         from netnorm.render.table import TableWriter  # rich, only for people
 
-        return TableWriter(out)
+        return TableWriter(out, limit)
     return WRITERS[name](out)
 
 

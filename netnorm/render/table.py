@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from netnorm.parsers.endpoints import format_endpoint
-from netnorm.render.records import CaptureWriter
+from netnorm.render.records import Writer
 from netnorm.render.safe import visible
+
+if TYPE_CHECKING:
+    from netnorm.decode import Decoded
+    from netnorm.parsers.capture import CaptureState
+    from netnorm.parsers.row import Row
 
 
 class QuietConsole(Console):
@@ -70,52 +75,99 @@ def new_table(title: str | Text, columns: tuple[str, ...], **options: Any) -> Ta
     return table
 
 
-def capture_table(capture: dict[str, Any]) -> Table:
-    """One table for the connections of one capture."""
+def capture_title(capture: dict[str, Any], count: int) -> Text:
+    """The title of a capture's table: source, number, platform, command, rows, host."""
     opts = capture["options"]
     title = Text.assemble(
         safe_text(capture["source"], "bold"),
         f" #{capture['index']} · {capture['platform']} · ",
         safe_text(opts["command"]),
-        f" · {len(capture['connections'])} connections",
+        f" · {count} connections",
     )
     if capture["host"]:
         title.append(" · host ")
         title.append(safe_text(capture["host"]))
-    table = new_table(title, ("Proto", "Local", "Remote", "State", "Owner", "Line"), expand=False)
-    for conn in capture["connections"]:
-        table.add_row(
-            conn["protocol"] + ("6" if conn["family"] == "ipv6" else ""),
-            safe_text(endpoint_text(conn["local"])),
-            safe_text(endpoint_text(conn["remote"])),
-            safe_text(state_text(conn)),
-            safe_text(owner_text(conn)),
-            str(conn["line"]),
-        )
+    return title
+
+
+COLUMNS = ("Proto", "Local", "Remote", "State", "Owner", "Line")
+Cells = tuple[str, Text, Text, Text, Text, str]
+
+
+def row_cells(conn: dict[str, Any]) -> Cells:
+    """The cells of one connection."""
+    return (
+        conn["protocol"] + ("6" if conn["family"] == "ipv6" else ""),
+        safe_text(endpoint_text(conn["local"])),
+        safe_text(endpoint_text(conn["remote"])),
+        safe_text(state_text(conn)),
+        safe_text(owner_text(conn)),
+        str(conn["line"]),
+    )
+
+
+def capture_table(capture: dict[str, Any]) -> Table:
+    """One table for the connections of one capture."""
+    return rows_table(
+        capture_title(capture, len(capture["connections"])),
+        [row_cells(c) for c in capture["connections"]],
+    )
+
+
+def rows_table(title: Text | str | None, cells: list[Cells]) -> Table:
+    table = new_table(title or "", COLUMNS, expand=False)
+    for row in cells:
+        table.add_row(*row)
     return table
 
 
-def print_captures(captures: list[dict[str, Any]], console: Console) -> None:
-    """Print each capture's table, and its UNIX socket count."""
-    for capture in captures:
-        console.print(capture_table(capture))
-        if capture["unix_sockets"]:
-            console.print(
-                f"  {len(capture['unix_sockets'])} UNIX domain sockets (use --format json)"
-            )
+#: Rows per table with ``--all``: a table is measured whole before it is printed, so a large
+#: capture is printed in parts of this many rows.
+PART = 1000
 
 
-class TableWriter(CaptureWriter):
-    """``parse --format table``: each capture's table, once the input is read."""
+class TableWriter(Writer):
+    """``parse --format table``: each capture's table as soon as it ends, with its first
+    ``limit`` rows and one line that counts the others; with ``limit`` ``None``, every row,
+    in tables of ``PART`` rows. Memory holds one table, whatever the size of the input."""
 
-    def __init__(self, out: IO[str]) -> None:
-        super().__init__()
-        self.out = out
-        self.captures: list[dict[str, Any]] = []
+    def __init__(self, out: IO[str], limit: int | None = None) -> None:
+        self.console = QuietConsole(out)
+        self.limit = limit
+        self.cells: list[Cells] = []
+        self.more = 0
+        self.printed = 0  # rows of the capture already printed (``--all``)
+        self.unix_rows = 0
 
-    def write(self, capture: dict[str, Any]) -> None:
-        self.captures.append(capture)
+    def connections(self, rows: list[Row], cap: CaptureState) -> None:
+        limit = self.limit
+        for row in rows:
+            if limit is not None and len(self.cells) >= limit:
+                self.more += 1
+                continue
+            self.cells.append(row_cells(row))
+            if limit is None and len(self.cells) >= PART:
+                first = self.printed + 1
+                title = Text.assemble(
+                    safe_text(cap.source, "bold"),
+                    f" #{cap.index} · rows {first:,}-{first + len(self.cells) - 1:,}",
+                )
+                self.console.print(rows_table(title, self.cells))
+                self.printed += len(self.cells)
+                self.cells = []
 
-    def close(self) -> None:
-        if self.captures:
-            print_captures(self.captures, QuietConsole(self.out))
+    def unix(self, record: dict[str, Any], cap: CaptureState | None) -> None:
+        self.unix_rows += 1
+
+    def capture(self, cap: CaptureState, decoded: Decoded) -> None:
+        console = self.console
+        title = capture_title(cap.as_dict(decoded, [], []), cap.rows)
+        if self.printed:
+            title.append(f" · rows {self.printed + 1:,}-{cap.rows:,}")
+        if self.cells or not self.printed:
+            console.print(rows_table(title, self.cells))
+        if self.more:
+            console.print(f"  … {self.more:,} more (use --all or -f jsonl)")
+        if self.unix_rows:
+            console.print(f"  {self.unix_rows} UNIX domain sockets (use --format json)")
+        self.cells, self.more, self.printed, self.unix_rows = [], 0, 0, 0
