@@ -598,3 +598,59 @@ def test_the_two_commands_show_as_many_diagnostics() -> None:
     from netnorm.cli import DIAGNOSTICS_SHOWN
 
     assert SHOWN == DIAGNOSTICS_SHOWN
+
+
+# --- 9. memory outside JSONL ----------------------------------------------------------------
+
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+    "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def many_rows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lines = SERVER.read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith(("tcp ", "udp "))]
+    path = tmp_path_factory.mktemp("many") / "many.txt"
+    path.write_text("\n".join(lines[:2] + rows * 5000) + "\n", encoding="utf-8")  # 95,000
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_json_and_table_keep_memory_flat(many_rows: Path, fmt: str) -> None:
+    """Held whole, 95,000 rows take about 400 MB; streamed, the run stays near its start-up."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, *_script(), "parse", "-f", fmt, str(many_rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, peak_kb = (int(x) for x in done.stdout.split())
+    assert code == 0
+    assert peak_kb < 150 * 1024
+
+
+def test_the_streamed_json_is_the_document(many_rows: Path) -> None:
+    done = netnorm("parse", "-f", "json", str(many_rows))
+    captures = json.loads(done.stdout)["captures"]
+    assert len(captures) == 1 and len(captures[0]["connections"]) == 95_000
+    assert captures[0]["connections"][-1]["line"] == 95_002
+    assert captures[0]["options"]["command"] == "netstat -anp"
+
+
+def test_a_table_shows_its_first_rows_and_counts_the_others() -> None:
+    done = netnorm("parse", "-f", "table", "--limit", "3", str(SERVER), env=_wide())
+    out = done.stdout.decode()
+    assert out.count("│ tcp") + out.count("│ udp") + out.count("│ raw") == 3
+    assert "… 24 more (use --all or -f jsonl)" in out
+    assert "27 connections" in out
+
+
+def test_all_prints_every_row_in_parts(many_rows: Path) -> None:
+    done = netnorm("parse", "-f", "table", "--all", str(many_rows), env=_wide())
+    out = done.stdout.decode()
+    assert out.count("│ tcp") + out.count("│ udp") == 95_000
+    assert "rows 1-1,000" in out and "rows 95,001-95,000" not in out
+    assert "more (use --all" not in out
