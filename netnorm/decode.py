@@ -157,8 +157,14 @@ def _keep_bytes(exc: UnicodeError) -> tuple[str, int]:
     bytes). Decoders never produce such a lone surrogate themselves."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
+    _KEPT[0] += 1
     bad = exc.object[exc.start : exc.end]
     return "".join(chr(0xDC00 + b) for b in bad), exc.end
+
+
+#: How often ``_keep_bytes`` ran in this process: until it runs, no text holds what it makes,
+#: and no chunk needs a look for it (a scan of every chunk would cost a tenth of the parsing).
+_KEPT = [0]
 
 
 #: The error handler lines are decoded with (see ``_keep_bytes``).
@@ -390,10 +396,13 @@ def _numbered(
     lineno = first - 1
     carry = ""
     long_line = False  # carry holds the start of an over-long line; drop the rest of it
+    kept = _KEPT[0]
+    look = False  # once bytes were kept, every later chunk is looked at (the decoder buffers)
     for chunk in _line_breaks(text):
         if not chunk:
             continue
-        if _UNDECODABLE.search(chunk) is not None:  # one scan per chunk, rarely true
+        look = look or _KEPT[0] != kept
+        if look and _UNDECODABLE.search(chunk) is not None:
             chunk = _mark_undecodable(chunk, carry, lineno, undecodable)
         parts = chunk.split("\n")
         if long_line:
