@@ -78,9 +78,13 @@ def _json_escape_utf8(match: re.Match[bytes]) -> bytes:
 
 def json_text(text: str) -> str:
     """JSON text with the characters of ``_JSON_UNSAFE`` as ``\\u`` escapes."""
-    return text if text.isascii() else _JSON_UNSAFE.sub(_json_escape, text)
+    if text.isascii() and "\x7f" not in text:  # the common case, in two C scans
+        return text
+    return _JSON_UNSAFE.sub(_json_escape, text)
 
 
 def json_bytes(data: bytes) -> bytes:
     """UTF-8 JSON with the characters of ``_JSON_UNSAFE`` as ``\\u`` escapes."""
-    return data if data.isascii() else _JSON_UNSAFE_UTF8.sub(_json_escape_utf8, data)
+    if data.isascii() and b"\x7f" not in data:  # the common case, in two C scans
+        return data
+    return _JSON_UNSAFE_UTF8.sub(_json_escape_utf8, data)
