@@ -60,6 +60,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -90,6 +91,10 @@ class State:
 
     debug = False
     failed = False
+    #: the file ``--output`` opened, closed when the run ends, and its (device, inode): it is
+    #: never read as an input of the same run
+    output: IO[str] | None = None
+    output_id: tuple[int, int] | None = None
 
 
 def _err(message: str) -> None:
@@ -113,17 +118,42 @@ def fail(exc: NetnormError) -> None:
     _err(f"Error: {exc}")
 
 
-def expand(paths: list[str]) -> Iterator[str]:
+class Globs:
+    """``--include`` and ``--exclude``: which files of a folder are read."""
+
+    def __init__(self, include: list[str] | None = None, exclude: list[str] | None = None):
+        self.include = include or []
+        self.exclude = exclude or []
+
+    def wanted(self, path: str, root: str) -> bool:
+        """True when a file found under ``root`` is read."""
+        from fnmatch import fnmatchcase
+
+        name = os.path.basename(path)
+        relative = os.path.relpath(path, root)
+
+        def matches(pattern: str) -> bool:
+            return fnmatchcase(relative if "/" in pattern else name, pattern)
+
+        if self.include and not any(map(matches, self.include)):
+            return False
+        return not any(map(matches, self.exclude))
+
+
+def expand(paths: list[str], globs: Globs | None = None) -> Iterator[str]:
     """Yield files in order: ``-`` for stdin, folders recursed in sorted order.
 
     A missing path, an unreadable folder or a symlink loop is reported and skipped.
     """
-    for path, _root in expand_with_roots(paths):
+    for path, _root in expand_with_roots(paths, globs):
         yield path
 
 
-def expand_with_roots(paths: list[str]) -> Iterator[tuple[str, str | None]]:
-    """Like ``expand``, with the folder given on the command line for files found inside one."""
+def expand_with_roots(
+    paths: list[str], globs: Globs | None = None
+) -> Iterator[tuple[str, str | None]]:
+    """Like ``expand``, with the folder given on the command line for files found inside one.
+    Files named on the command line are read whatever ``globs`` say."""
     if not paths:
         if sys.stdin.isatty():
             _err("reading netstat output from the terminal; end with Ctrl-D (see --help)")
@@ -148,10 +178,14 @@ def expand_with_roots(paths: list[str]) -> Iterator[tuple[str, str | None]]:
         path = Path(raw)
         empty = True
         for found in _walk(path):
+            if globs is not None and not globs.wanted(found, raw):
+                continue
             empty = False
             yield found, raw
         if empty:
-            fail(InputError("folder holds no files to read", raw))
+            filtered = globs is not None and bool(globs.include or globs.exclude)
+            what = "no files that --include/--exclude let in" if filtered else "no files to read"
+            fail(InputError(f"folder holds {what}", raw))
 
 
 def _stat_error(exc: OSError, missing: str = "no such file or folder") -> str:
@@ -208,7 +242,10 @@ def _walk(root: Path) -> Iterator[str]:
         for name in sorted(files):
             found = os.path.join(folder, name)
             try:
-                refused = special_file(os.stat(found).st_mode, named=False)
+                st = os.stat(found)
+                if (st.st_dev, st.st_ino) == State.output_id:
+                    continue  # what this run writes (--output inside a folder it reads)
+                refused = special_file(st.st_mode, named=False)
             except OSError as exc:  # a dangling symlink, a file removed meanwhile
                 fail(InputError(_stat_error(exc), found))
                 continue
@@ -218,7 +255,24 @@ def _walk(root: Path) -> Iterator[str]:
             yield found
 
 
-def _stdout() -> IO[str]:
+def _stdout(output: Path | None = None, inputs: list[str] | None = None) -> IO[str]:
+    """Where a command writes: standard output as UTF-8, or the ``--output`` file, which must
+    not be one of ``inputs`` (it would be emptied before it is read)."""
+    if output is not None:
+        if os.path.exists(output):
+            for raw in inputs or []:
+                if raw != STDIN and os.path.exists(raw) and os.path.samefile(raw, output):
+                    raise UsageError(f"--output {output} is also an input; choose another file")
+        try:
+            State.output = open(  # noqa: SIM115 (closed by main)
+                output, "w", encoding="utf-8", errors="backslashreplace", newline=""
+            )
+        except OSError as exc:
+            reason = (exc.strerror or "cannot be written").lower()
+            raise OutputError(f"cannot write: {reason}", str(output)) from None
+        st = os.fstat(State.output.fileno())
+        State.output_id = (st.st_dev, st.st_ino)
+        return State.output
     out = sys.stdout
     if out is None:  # >&-
         raise OutputError("standard output is closed; redirect it to a file or to /dev/null")
@@ -276,6 +330,37 @@ def print_diagnostic(d: dict[str, Any], source: str, quiet: bool) -> None:
     where = f"{source}:{d['line']}" if d["line"] is not None else source
     text = f": {d['text'].strip()[:120]!s}" if d.get("text") else ""
     _err(f"{where}: {d['severity']}: {d['message']}{text}")
+
+
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file instead of standard output (the default format is then "
+        "the one for files).",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        help='In folders, read only files whose name matches this glob (e.g. "*.txt"); a '
+        "glob with / matches the path under the folder. Repeat for more.",
+        show_default=False,
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help='In folders, skip files whose name matches this glob (e.g. "*.json"). '
+        "Repeat for more.",
+        show_default=False,
+    ),
+]
 
 
 PathsArg = Annotated[
@@ -348,13 +433,36 @@ QuietOpt = Annotated[
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from netnorm import __version__
+
+        _stdout().write(f"netnorm {__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show a traceback on internal errors.")
     ] = False,
+    no_color: Annotated[
+        bool,
+        typer.Option(
+            "--no-color",
+            help="No colours or bold in tables, also on a terminal (as with NO_COLOR set).",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     State.debug = debug
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # what rich and other tools read (no-color.org)
 
 
 @app.command()
@@ -390,6 +498,9 @@ def parse(
     show_all: Annotated[
         bool, typer.Option("--all", help="Show every row in the table (printed in parts).")
     ] = False,
+    output: OutputOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
     """Normalize netstat captures into one schema and print them.
 
@@ -409,7 +520,7 @@ def parse(
     from netnorm.api import feed, iter_items
     from netnorm.render.records import writer_for
 
-    out = _stdout()
+    out = _stdout(output, paths)
     chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
     writer = writer_for(chosen.value, out, None if show_all else (limit or table_rows(out)))
     unrecognised = printed = 0
@@ -424,7 +535,7 @@ def parse(
         if printed <= DIAGNOSTICS_SHOWN:
             print_diagnostic(d, name, quiet)
 
-    for path in expand(paths or []):
+    for path in expand(paths or [], Globs(include, exclude)):
         name = _name(path)
         printed = 0
         # a large file is read in parts (JSONL only); the parts are bounded by its size
@@ -539,6 +650,9 @@ def analyze(
     host: HostOpt = None,
     encoding: EncodingOpt = None,
     quiet: QuietOpt = False,
+    output: OutputOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
     """Show what goes outside the network and what looks wrong, for one capture or a fleet.
 
@@ -566,7 +680,7 @@ def analyze(
     from netnorm.analysis.naming import NamePattern, parse_time
     from netnorm.analysis.rules import SEVERITY_ORDER
 
-    out = _stdout()
+    out = _stdout(output, paths)
     chosen = fmt or (ReportFormat.table if out.isatty() else ReportFormat.json)
     overrides: dict[str, Any] = {}
     if internal:
@@ -604,7 +718,9 @@ def analyze(
     if name_pattern is not None:
         NamePattern(name_pattern)  # reject a bad pattern before reading anything
     # each host's captures in time order: persistence then follows runs as files arrive
-    files = batch.by_host_and_time(list(expand_with_roots(paths or [])), host, when, name_pattern)
+    files = batch.by_host_and_time(
+        list(expand_with_roots(paths or [], Globs(include, exclude))), host, when, name_pattern
+    )
     payload: batch.Payload | None = None
     if chosen is ReportFormat.json:
         payload = "json"
@@ -759,6 +875,7 @@ def diff(
     platform: PlatformOpt = None,
     encoding: EncodingOpt = None,
     quiet: QuietOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Show what one capture has that the other lacks, across platforms too.
 
@@ -796,7 +913,7 @@ def diff(
             _err(f"{name}: notice: {len(captures)} snapshots; comparing the last one")
         sides.append(captures[-1])
     result = diff_connections(sides[0]["connections"], sides[1]["connections"], ignore_ephemeral)
-    out = _stdout()
+    out = _stdout(output, [old, new])
     chosen = fmt or (DiffFormat.table if out.isatty() else DiffFormat.json)
     if chosen is DiffFormat.json:
         from netnorm.render.report_json import dumps_pretty
@@ -925,6 +1042,9 @@ def main() -> NoReturn:
         try:
             app()  # standalone: usage errors print a hint and exit 2, library errors exit 2
         finally:
+            if State.output is not None:
+                State.output.close()  # a full disk shows here too
+                State.output = None
             if sys.stdout is not None:
                 sys.stdout.flush()  # here, not at exit, so that a full disk is reported
     except SystemExit:
