@@ -937,8 +937,9 @@ def schema(
         str,
         typer.Option(
             "--model",
-            help="Which model: report, finding, capture, connection, endpoint, diagnostic, "
-            "unix-socket.",
+            help="Which model: report (analyze -f json), parse (parse -f json), row (a JSONL "
+            "line of parse or analyze), diff (diff -f json), finding, capture, connection, "
+            "endpoint, diagnostic, unix-socket.",
         ),
     ] = "capture",
 ) -> None:
@@ -956,6 +957,9 @@ def schema(
 
     classes: dict[str, type[BaseModel]] = {
         "report": models.Report,
+        "parse": models.ParseOutput,
+        "row": models.ConnectionRow,
+        "diff": models.Diff,
         "finding": models.Finding,
         "capture": models.Capture,
         "connection": models.Connection,

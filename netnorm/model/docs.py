@@ -19,9 +19,18 @@ MODELS: list[type[BaseModel]] = [
     models.Timer,
     models.UnixSocket,
     models.Diagnostic,
+    models.ParseOutput,
+    models.ConnectionRow,
     models.Report,
     models.Finding,
     models.Summary,
+    models.FleetView,
+    models.StackedEndpoint,
+    models.StackedNetwork,
+    models.StackedListener,
+    models.HostLine,
+    models.Diff,
+    models.Change,
 ]
 
 
@@ -53,7 +62,10 @@ def schema_markdown() -> str:
         "",
         "Generated from the pydantic models by `python -m netnorm.model.docs`; do not edit.",
         "The field names are a public contract: fields may be added, never renamed.",
-        "`netnorm schema --model capture` prints the same as JSON Schema.",
+        "`netnorm schema --model NAME` prints the same as JSON Schema: `parse` for",
+        "`parse -f json`, `row` for a line of `parse -f jsonl` or `analyze -f jsonl`, `report`",
+        "for `analyze -f json`, `diff` for `diff -f json`; `capture`, `connection`, `finding`",
+        "and the others for their parts.",
         "",
     ]
     enums: dict[str, list[Any]] = {}

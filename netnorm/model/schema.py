@@ -286,6 +286,24 @@ class Capture(BaseModel):
     )
 
 
+class ParseOutput(BaseModel):
+    """The result of `netnorm parse --format json`."""
+
+    model_config = _CONFIG
+
+    captures: list[Capture] = Field(description="Every capture of every input, in order.")
+
+
+class ConnectionRow(Connection):
+    """One line of JSONL output (`parse -f jsonl`, `analyze -f jsonl`): a connection with the
+    source, number, platform and host of its capture (the line starts with these four)."""
+
+    source: str = Field(description="The capture's source: a file name or `<stdin>`.")
+    capture: int = Field(description="The capture's index within its source, from 1.")
+    platform: Platform = Field(description="The capture's platform.")
+    host: str | None = Field(None, description="The capture's host, when known.")
+
+
 class Finding(BaseModel):
     """Something in a capture that an administrator should look at."""
 
@@ -315,6 +333,63 @@ class Summary(BaseModel):
     findings: dict[str, int] = Field(description="Findings by severity.")
 
 
+class _Stacked(BaseModel):
+    model_config = _CONFIG
+
+    hosts: int = Field(description="Distinct hosts that saw it.")
+    host_names: list[str] = Field(description="The first of those hosts, by name.")
+    processes: list[str] = Field(description="Programs that held the connections.")
+    connections: int = Field(description="Connections in all captures.")
+
+
+class StackedEndpoint(_Stacked):
+    """An outside endpoint across the fleet (inbound peers as `IP:*`)."""
+
+    endpoint: str = Field(description="`IP:port`, or `IP:*` for the peers of inbound ones.")
+
+
+class StackedNetwork(_Stacked):
+    """An outside network across the fleet."""
+
+    network: str = Field(description="CIDR: /24 or /48 (narrow), /16 or /32 (wide).")
+
+
+class StackedListener(BaseModel):
+    """A listening port across the fleet."""
+
+    model_config = _CONFIG
+
+    protocol: Protocol = Field(description="The listener's protocol.")
+    port: int | None = Field(description="Its port.")
+    process: str | None = Field(description="Its program, when shown.")
+    hosts: int = Field(description="Distinct hosts with it.")
+    host_names: list[str] = Field(description="The first of those hosts, by name.")
+
+
+class HostLine(BaseModel):
+    """One host of the fleet."""
+
+    model_config = _CONFIG
+
+    host: str = Field(description="The host (or `<file>` when a capture has none).")
+    captures: int = Field(description="Its captures.")
+    connections: int = Field(description="Its connections in all of them.")
+    external: int = Field(description="Of those, connections with outside addresses.")
+    findings: dict[str, int] = Field(description="Its findings by severity.")
+
+
+class FleetView(BaseModel):
+    """What the fleet saw, stacked over every capture, rarest first."""
+
+    model_config = _CONFIG
+
+    external_endpoints: list[StackedEndpoint] = Field(description="By IP:port.")
+    external_networks: list[StackedNetwork] = Field(description="By /24 (IPv4) and /48.")
+    external_wide_networks: list[StackedNetwork] = Field(description="By /16 and /32.")
+    listeners: list[StackedListener] = Field(description="By protocol, port and program.")
+    hosts: list[HostLine] = Field(description="One line per host.")
+
+
 class Report(BaseModel):
     """The result of `netnorm analyze`."""
 
@@ -323,9 +398,29 @@ class Report(BaseModel):
     captures: list[Capture] = Field(description="The captures, with scope and reach set.")
     findings: list[Finding] = Field(description="Findings, most severe first.")
     summary: Summary = Field(description="Counts.")
-    fleet: dict[str, Any] | None = Field(
+    fleet: FleetView | None = Field(
         None,
         description="Stacks over all captures, rarest first: external_endpoints (by IP:port), "
         "external_networks (/24 and /48), external_wide_networks (/16 and /32), listeners, "
         "and one line per host.",
     )
+
+
+class Change(BaseModel):
+    """A connection both captures hold, with fields that differ."""
+
+    model_config = _CONFIG
+
+    before: Connection = Field(description="As the first capture has it.")
+    after: Connection = Field(description="As the second capture has it.")
+    fields: list[str] = Field(description="The fields that differ: state, process, pid.")
+
+
+class Diff(BaseModel):
+    """The result of `netnorm diff`."""
+
+    model_config = _CONFIG
+
+    added: list[Connection] = Field(description="Only in the second capture.")
+    removed: list[Connection] = Field(description="Only in the first capture.")
+    changed: list[Change] = Field(description="In both, with different fields.")
