@@ -795,7 +795,7 @@ def analyze(
                 if several
                 else {},
                 "summary": summary,
-                "fleet": fleet.view(limit if chosen is ReportFormat.table else 50),
+                "fleet": fleet.view(limit),
             }
             if chosen is ReportFormat.markdown:
                 from netnorm.render.report import markdown_report

@@ -44,12 +44,13 @@ def endpoint_text(ep: dict[str, Any]) -> str:
 
 
 def owner_text(conn: dict[str, Any]) -> str:
-    """PID, program and components in one cell."""
+    """PID, program and components in one cell; a program name net-tools may have cut ends
+    in ``…``."""
     parts = []
     if conn["pid"] is not None:
         parts.append(str(conn["pid"]))
     if conn["process"]:
-        parts.append(conn["process"])
+        parts.append(conn["process"] + ("…" if conn["process_truncated"] else ""))
     if conn["components"]:
         parts.append("(" + ", ".join(conn["components"]) + ")")
     if conn["owner_note"]:
