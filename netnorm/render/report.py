@@ -14,9 +14,17 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
-from netnorm.analysis.rules import endpoint_text
 from netnorm.render.safe import visible
-from netnorm.render.table import QuietConsole, new_table, owner_text, safe_text, state_text
+from netnorm.render.table import (
+    Cell,
+    QuietConsole,
+    endpoint_text,
+    fitted_table,
+    new_table,
+    owner_text,
+    safe_text,
+    state_text,
+)
 
 REACH_ORDER = ("external", "unknown", "internal", "self", "none")
 REACH_TITLES = {
@@ -101,13 +109,8 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
                 continue
             shown = conns if reach in ("external", "unknown") else conns[:limit]
             style = "bold red" if reach == "external" else ""
-            table = new_table(
-                f"{REACH_TITLES[reach]} ({len(conns)})",
-                ("Proto", "Local", "", "Remote", "Scope", "State", "Owner", "Line"),
-                expand=False,
-            )
-            for c in shown:
-                table.add_row(
+            rows: list[list[Cell]] = [
+                [
                     c["protocol"],
                     safe_text(endpoint_text(c["local"])),
                     ARROWS.get(c.get("direction"), ""),
@@ -116,8 +119,19 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
                     safe_text(state_text(c)),
                     safe_text(owner_text(c)),
                     str(c["line"]),
-                )
+                ]
+                for c in shown
+            ]
+            table, legend = fitted_table(
+                console,
+                f"{REACH_TITLES[reach]} ({len(conns)})",
+                ("Proto", "Local", "", "Remote", "Scope", "State", "Owner", "Line"),
+                rows,
+                expand=False,
+            )
             console.print(table)
+            if legend is not None:
+                console.print(legend)
             if len(shown) < len(conns):
                 console.print(f"  … {len(conns) - len(shown)} more (--limit, or --format json)")
     s = report["summary"]
@@ -280,12 +294,15 @@ def print_diff(
         rows = result[key]
         if not rows:
             continue
-        table = new_table(
-            f"{title} ({len(rows)})", ("Proto", "Local", "Remote", "State", "Owner", "Line")
+        table, legend = fitted_table(
+            console,
+            f"{title} ({len(rows)})",
+            ("Proto", "Local", "Remote", "State", "Owner", "Line"),
+            [[safe_text(cell, style) for cell in _diff_row(conn)] for conn in rows],
         )
-        for conn in rows:
-            table.add_row(*(safe_text(cell, style) for cell in _diff_row(conn)))
         console.print(table)
+        if legend is not None:
+            console.print(legend)
     if result["changed"]:
         table = new_table(
             f"Changed ({len(result['changed'])})",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -68,12 +69,162 @@ def state_text(conn: dict[str, Any]) -> str:
     return f"{state} ({raw})" if raw and raw != state else str(state)
 
 
+#: Columns whose text may go on over more lines (names, lists). Every other column keeps each
+#: value on one line: an address, a port or a state split in two reads as other values.
+WRAPS = frozenset({"Owner", "Process", "Processes", "Hosts", "Before", "After", "Findings"})
+#: State words shortened when a table is wider than the terminal (a legend says what they are).
+SHORT_STATES = {
+    "ESTABLISHED": "EST",
+    "SYN_SENT": "SYN_S",
+    "SYN_RECEIVED": "SYN_R",
+    "FIN_WAIT_1": "FIN_W1",
+    "FIN_WAIT_2": "FIN_W2",
+    "CLOSE_WAIT": "CLOSE_W",
+    "LAST_ACK": "LAST_A",
+    "TIME_WAIT": "TIME_W",
+    "DELETE_TCB": "DEL_TCB",
+}
+
+Cell = str | Text
+
+
 def new_table(title: str | Text, columns: tuple[str, ...], **options: Any) -> Table:
-    """A left-titled table whose cells fold long text instead of cutting it."""
+    """A left-titled table: values stay on one line but in the ``WRAPS`` columns, which
+    fold."""
     table = Table(title=title, title_justify="left", **options)
     for name in columns:
-        table.add_column(name, overflow="fold")
+        if name in WRAPS:
+            table.add_column(name, overflow="fold", min_width=min(len(name), 8))
+        else:
+            table.add_column(name, no_wrap=True)
     return table
+
+
+def _short_state(cell: Cell) -> tuple[Cell, str | None]:
+    text = cell.plain if isinstance(cell, Text) else cell
+    word = text.split(" (", 1)[0]  # LISTEN (LISTENING): the canonical word alone
+    short = SHORT_STATES.get(word)
+    if short is None:
+        return (word if word != text else cell), None
+    return short, word
+
+
+#: What a table gives up, in this order, until it fits the console (see ``fitted_table``).
+_LEVELS: tuple[dict[str, Any], ...] = (
+    {},
+    {"short": True},
+    {"short": True, "drop": ("Scope",)},
+    {"short": True, "drop": ("Scope", "Line")},
+    {"short": True, "drop": ("Scope", "Line"), "owner": 12},
+    {"short": True, "drop": ("Scope", "Line"), "stack": True},
+    {"short": True, "drop": ("Scope", "Line"), "stack": True, "owner": 6},
+    {"short": True, "drop": ("Scope", "Line", "Owner"), "stack": True},
+)
+
+
+def fitted_table(
+    console: Console,
+    title: str | Text,
+    columns: tuple[str, ...],
+    rows: list[list[Cell]],
+    **options: Any,
+) -> tuple[RenderableType, Text | None]:
+    """A table that fits the console without splitting a value of a column outside ``WRAPS``,
+    and the legend of the state words it shortened (``None`` when it shortened none).
+
+    What it gives up, step by step, until it fits: the printed state word beside the canonical
+    one and the length of the long state words (``EST``), the Scope column, the Line column;
+    then the Owner column folds into what is left, Local and Remote go on two lines of one
+    column (each address whole), and the Owner column goes. When a value is wider than any
+    table leaves room for, the rows are printed as blocks of lines instead, a value to a line.
+    """
+    legend: Text | None = None
+    for level in _LEVELS:
+        table, legend, needed = _shaped(title, columns, rows, level, console.width, options)
+        if needed <= console.width:
+            return table, legend
+    return _records(title, columns, rows), None
+
+
+def _records(title: str | Text, columns: tuple[str, ...], rows: list[list[Cell]]) -> Group:
+    """The last resort, for a value wider than any table leaves room for: one block of lines
+    per row, a value to a line, as wide as its longest value."""
+    lines: list[RenderableType] = [Text.assemble(title, style="italic") if title else Text("")]
+    for row in rows:
+        cell_of = dict(zip(columns, row, strict=True))
+        head = [str(cell_of[n]) for n in ("Proto", "State") if cell_of.get(n)]
+        if cell_of.get("Line"):
+            head.append(f"line {cell_of['Line']}")
+        lines.append(Text("  ".join(head), style="bold"))
+        for name in columns:
+            if name in ("Proto", "State", "Line", "") or not cell_of[name]:
+                continue
+            label = name.lower() if name != "Remote" else f"remote {cell_of.get('', '')}".strip()
+            lines.append(Text.assemble(f"  {label:<9}", cell_of[name]))
+    return Group(*lines)
+
+
+def _shaped(
+    title: str | Text,
+    columns: tuple[str, ...],
+    rows: list[list[Cell]],
+    level: dict[str, Any],
+    width: int,
+    options: dict[str, Any],
+) -> tuple[Table, Text | None, int]:
+    """The table of one ``_LEVELS`` step, its legend, and the width it needs: each value of a
+    column outside ``WRAPS`` on one line, and the longest word of the others."""
+    drop = set(level.get("drop", ()))
+    stack = level.get("stack", False) and "Local" in columns and "Remote" in columns
+    names: list[str] = []
+    for name in columns:
+        if name in drop or (stack and name in ("", "Remote")):
+            continue
+        names.append("Local / Remote" if stack and name == "Local" else name)
+    used: dict[str, str] = {}
+    shaped: list[list[Cell]] = []
+    for row in rows:
+        cell_of = dict(zip(columns, row, strict=True))
+        cells: list[Cell] = []
+        for name in names:
+            if name == "Local / Remote":
+                # the direction arrow, where the table has one, leads the remote address
+                arrow = cell_of.get("", "") or " "
+                cells.append(Text.assemble(cell_of["Local"], "\n", f"{arrow} ", cell_of["Remote"]))
+                continue
+            cell = cell_of[name]
+            if level.get("short") and name == "State":
+                cell, word = _short_state(cell)
+                if word is not None:
+                    used[str(cell)] = word
+            cells.append(cell)
+        shaped.append(cells)
+    table = new_table(title, tuple(names), **options)
+    widths = []
+    for i, name in enumerate(names):
+        values = [_width(cells[i], name in WRAPS) for cells in shaped]
+        widths.append(max([min(len(name), 8) if name in WRAPS else len(name), *values]))
+    chrome = 3 * len(names) + 1  # a border and a blank either side of every cell
+    owner = level.get("owner")
+    if owner and "Owner" in names:
+        # the Owner column folds into what the other columns leave of the width
+        at = names.index("Owner")
+        left = width - chrome - sum(w for i, w in enumerate(widths) if i != at)
+        widths[at] = max(owner, left)
+        table.columns[at].max_width = widths[at]
+    for cells in shaped:
+        table.add_row(*cells)
+    legend = None
+    if used:
+        legend = Text("  " + ", ".join(f"{s} {w}" for s, w in sorted(used.items())), style="dim")
+    return table, legend, sum(widths) + chrome
+
+
+def _width(cell: Cell, words: bool = False) -> int:
+    """The width of a cell's longest line, or with ``words`` of its longest word."""
+    text = cell.plain if isinstance(cell, Text) else cell
+    parts = text.split() if words else text.split("\n")
+    return max((cell_len(part) for part in parts), default=0)
 
 
 def capture_title(capture: dict[str, Any], count: int) -> Text:
@@ -122,6 +273,14 @@ def rows_table(title: Text | str | None, cells: list[Cells]) -> Table:
     return table
 
 
+def print_rows(console: Console, title: Text | str, cells: list[Cells]) -> None:
+    """A table of connections that fits the console, and its legend."""
+    table, legend = fitted_table(console, title, COLUMNS, [list(c) for c in cells], expand=False)
+    console.print(table)
+    if legend is not None:
+        console.print(legend)
+
+
 #: Rows per table with ``--all``: a table is measured whole before it is printed, so a large
 #: capture is printed in parts of this many rows.
 PART = 1000
@@ -153,7 +312,7 @@ class TableWriter(Writer):
                     safe_text(cap.source, "bold"),
                     f" #{cap.index} · rows {first:,}-{first + len(self.cells) - 1:,}",
                 )
-                self.console.print(rows_table(title, self.cells))
+                print_rows(self.console, title, self.cells)
                 self.printed += len(self.cells)
                 self.cells = []
 
@@ -166,7 +325,7 @@ class TableWriter(Writer):
         if self.printed:
             title.append(f" · rows {self.printed + 1:,}-{cap.rows:,}")
         if self.cells or not self.printed:
-            console.print(rows_table(title, self.cells))
+            print_rows(console, title, self.cells)
         if self.more:
             console.print(f"  … {self.more:,} more (use --all or -f jsonl)")
         if self.unix_rows:
