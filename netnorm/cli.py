@@ -643,9 +643,18 @@ def analyze(
     ] = None,
     jobs: JobsOpt = None,
     limit: Annotated[
-        int,
-        typer.Option("--limit", min=1, help="Table rows per group of internal/self/listening."),
-    ] = 20,
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="Table and Markdown rows per group and per fleet table; a line counts the "
+            "others. Default: what fits the terminal (20 when not on one).",
+            show_default=False,
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every row of every group and fleet table.")
+    ] = False,
     platform: PlatformOpt = None,
     host: HostOpt = None,
     encoding: EncodingOpt = None,
@@ -682,6 +691,7 @@ def analyze(
 
     out = _stdout(output, paths)
     chosen = fmt or (ReportFormat.table if out.isatty() else ReportFormat.json)
+    rows = None if show_all else (limit or (table_rows(out) if out.isatty() else 20))
     overrides: dict[str, Any] = {}
     if internal:
         from netnorm.analysis.scopes import validate_networks
@@ -795,7 +805,7 @@ def analyze(
                 if several
                 else {},
                 "summary": summary,
-                "fleet": fleet.view(limit),
+                "fleet": {**fleet.view(rows), "totals": fleet.totals()} if several else None,
             }
             if chosen is ReportFormat.markdown:
                 from netnorm.render.report import markdown_report
@@ -804,7 +814,7 @@ def analyze(
             else:
                 from netnorm.render.report import print_report
 
-                print_report(report, out, limit)
+                print_report(report, out, rows)
     finally:
         store.close()
     out.flush()

@@ -113,3 +113,36 @@ def test_a_folder_the_globs_empty_says_so() -> None:
     done = run("parse", "--include", "*.nothing", str(SAMPLES / "linux"))
     assert done.returncode == 2
     assert b"folder holds no files that --include/--exclude let in" in done.stderr
+
+
+def test_analyze_tables_show_limit_rows_then_count_the_others() -> None:
+    wide = {**os.environ, "COLUMNS": "200"}
+    shown = run("analyze", "-f", "table", "--limit", "1", str(BACKDOOR), env=wide).stdout.decode()
+    assert "… 3 more (use --all or -f jsonl)" in shown  # 4 outside, 1 shown
+    assert "… 6 more (use --all or -f jsonl)" in shown  # 7 listening
+    every = run("analyze", "-f", "table", "--all", str(BACKDOOR), env=wide).stdout.decode()
+    assert "more (use --all" not in every
+    fleet = run(
+        "analyze",
+        "-f",
+        "table",
+        "--limit",
+        "2",
+        "--name-pattern",
+        "{host}_{time}.txt",
+        str(SAMPLES.parent / "fleet"),
+        env=wide,
+    ).stdout.decode()
+    assert "Outside endpoints, rarest first (5)" in fleet
+    assert "… 3 more (use --all or -f json)" in fleet
+    markdown = run(
+        "analyze",
+        "-f",
+        "markdown",
+        "--limit",
+        "2",
+        "--name-pattern",
+        "{host}_{time}.txt",
+        str(SAMPLES.parent / "fleet"),
+    ).stdout.decode()
+    assert "… 3 more (use --all or -f json)" in markdown

@@ -368,6 +368,14 @@ class Fleet:
         """One summary line per host."""
         return [self.hosts[h] for h in sorted(self.hosts)]
 
+    def totals(self) -> dict[str, int]:
+        """How many rows each section of ``view`` has, before its ``limit``."""
+        return {
+            **{s: len(self._section(s)) for s in ("external_endpoints", "external_networks")},
+            "external_wide_networks": len(self._section("external_wide_networks")),
+            "listeners": len(self.listener_rows()),
+        }
+
     def view(self, limit: int | None = None) -> dict[str, Any]:
         """The ``fleet`` part of the report: stacks rarest first (the first ``limit`` rows of
         each), and one line per host."""

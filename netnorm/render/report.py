@@ -64,8 +64,9 @@ def _shown_findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], Count
     return shown, info
 
 
-def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
-    """Print findings, then connections grouped by reach (``limit`` rows per quiet group).
+def print_report(report: dict[str, Any], out: IO[str], limit: int | None) -> None:
+    """Print findings, then connections grouped by reach (``limit`` rows per group, ``None``:
+    all).
 
     Over several captures, the fleet view (stacks, rarest first, and one line per host)
     replaces the per-connection tables.
@@ -107,7 +108,7 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
             conns = [c for c in capture["connections"] if c["reach"] == reach]
             if not conns:
                 continue
-            shown = conns if reach in ("external", "unknown") else conns[:limit]
+            shown = conns[:limit]
             style = "bold red" if reach == "external" else ""
             rows: list[list[Cell]] = [
                 [
@@ -133,7 +134,7 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
             if legend is not None:
                 console.print(legend)
             if len(shown) < len(conns):
-                console.print(f"  … {len(conns) - len(shown)} more (--limit, or --format json)")
+                console.print(f"  … {len(conns) - len(shown):,} more (use --all or -f jsonl)")
     s = report["summary"]
     reach = ", ".join(f"{k} {v}" for k, v in s["reach"].items() if v)
     sev = ", ".join(f"{k} {v}" for k, v in s["findings"].items() if v) or "none"
@@ -142,7 +143,13 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int) -> None:
     )
 
 
-def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
+def _more(console: Console, total: int, limit: int | None) -> None:
+    if limit is not None and total > limit:
+        console.print(f"  … {total - limit:,} more (use --all or -f json)")
+
+
+def _print_fleet(fleet: dict[str, Any], console: Console, limit: int | None) -> None:
+    totals = fleet.get("totals", {})
     for key, title, first in (
         ("external_endpoints", "Outside endpoints, rarest first", "endpoint"),
         ("external_networks", "Outside networks, rarest first", "network"),
@@ -151,8 +158,9 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
         rows = fleet[key]
         if not rows:
             continue
+        total = totals.get(key, len(rows))
         columns = (first.capitalize(), "Hosts", "Processes", "Connections")
-        table = new_table(f"{title} ({len(rows)})", columns)
+        table = new_table(f"{title} ({total:,})", columns)
         for row in rows[:limit]:
             table.add_row(
                 safe_text(row[first]),
@@ -161,10 +169,12 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
                 str(row["connections"]),
             )
         console.print(table)
+        _more(console, total, limit)
     listeners = fleet["listeners"]
     if listeners:
+        total = totals.get("listeners", len(listeners))
         table = new_table(
-            f"Listeners, rarest first ({len(listeners)})", ("Proto", "Port", "Process", "Hosts")
+            f"Listeners, rarest first ({total:,})", ("Proto", "Port", "Process", "Hosts")
         )
         for row in listeners[:limit]:
             table.add_row(
@@ -174,6 +184,7 @@ def _print_fleet(fleet: dict[str, Any], console: Console, limit: int) -> None:
                 safe_text(f"{row['hosts']}: {', '.join(row['host_names'])}"),
             )
         console.print(table)
+        _more(console, total, limit)
     table = new_table("Hosts", ("Host", "Captures", "Connections", "External", "Findings"))
     for host in fleet["hosts"]:
         found = ", ".join(f"{k} {v}" for k, v in host["findings"].items() if v) or "none"
@@ -224,11 +235,17 @@ def markdown_report(report: dict[str, Any]) -> str:
             "| Endpoint | Hosts | Processes |",
             "|---|---|---|",
         ]
-        for row in fleet["external_endpoints"][:50]:
+        for row in fleet["external_endpoints"]:
             lines.append(
                 f"| {md(row['endpoint'])} | {row['hosts']}: {md(', '.join(row['host_names']))} | "
                 f"{md(', '.join(row['processes']))} |"
             )
+        total = fleet.get("totals", {}).get("external_endpoints", 0)
+        if total > len(fleet["external_endpoints"]):
+            lines += [
+                "",
+                f"… {total - len(fleet['external_endpoints']):,} more (use --all or -f json)",
+            ]
         lines += [
             "",
             "## Hosts",
