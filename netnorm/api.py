@@ -18,6 +18,7 @@ from netnorm.errors import FormatError, InputError
 from netnorm.model.enums import Platform
 from netnorm.parsers.reader import Event, Item, Reader
 from netnorm.parsers.row import Row, as_dict
+from netnorm.progress import Counted, Meter
 
 Source = str | bytes | os.PathLike[str]
 
@@ -75,6 +76,7 @@ def iter_items(
     encoding: str | None = None,
     name: str | None = None,
     parts: int = 1,
+    meter: Meter | None = None,
 ) -> tuple[Decoded, Iterator[Item]]:
     """Stream the raw reader items of one source (see ``netnorm.parsers.reader.Reader``).
 
@@ -93,7 +95,13 @@ def iter_items(
 
         display = name or str(source)
         split = split_items(
-            os.fspath(source), parts, source=display, platform=forced, host=host, encoding=encoding
+            os.fspath(source),
+            parts,
+            source=display,
+            platform=forced,
+            host=host,
+            encoding=encoding,
+            meter=meter,
         )
     if split is not None:
         decoded, all_items = split
@@ -101,6 +109,8 @@ def iter_items(
         owned = False
     else:
         stream, display, owned = open_source(source, name)
+        if meter is not None:
+            stream = Counted(stream, meter)  # type: ignore[assignment]
         try:
             decoded, lines = open_lines(stream, display, encoding)
         except BaseException:
@@ -201,13 +211,16 @@ def iter_capture_dicts(
     encoding: str | None = None,
     name: str | None = None,
     diagnostic: Callable[[dict[str, Any]], None] | None = None,
+    meter: Meter | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one JSON-ready dict per capture. Raises ``FormatError`` if there is none.
 
     ``diagnostic`` is given every diagnostic as it is found, also those of an input that
     then turns out to hold no capture (a capture keeps ``MAX_DIAGNOSTICS`` of its own).
     """
-    decoded, items = iter_items(source, platform, host=host, encoding=encoding, name=name)
+    decoded, items = iter_items(
+        source, platform, host=host, encoding=encoding, name=name, meter=meter
+    )
     conns: list[Row] = []
     unix: list[dict[str, Any]] = []
     for kind, payload, _cap in items:

@@ -541,10 +541,17 @@ def parse(
         # a large file is read in parts (JSONL only); the parts are bounded by its size
         parts = workers(jobs, MAX_JOBS) if chosen is ParseFormat.jsonl else 1
         try:
-            decoded, items = iter_items(
-                _source(path), platform, host=host, encoding=encoding, name=name, parts=parts
-            )
-            feed(decoded, items, writer, diagnostic)
+            with _meter(path, 1) as meter:
+                decoded, items = iter_items(
+                    _source(path),
+                    platform,
+                    host=host,
+                    encoding=encoding,
+                    name=name,
+                    parts=parts,
+                    meter=meter,
+                )
+                feed(decoded, items, writer, diagnostic)
         except NetnormError as exc:
             error: NetnormError | None = exc
         else:
@@ -757,8 +764,11 @@ def analyze(
         written = read = 0
         # closed before the spool folder goes, even when a signal stops the run: its workers
         # are stopped first
-        with contextlib.closing(batch.run(job, files, processes)) as results:
-            for result in _with_progress(results, len(files)):
+        meter = _meter(files[0].path if len(files) == 1 else None, len(files))
+        with meter, contextlib.closing(batch.run(job, files, processes, meter)) as results:
+            for result in results:
+                if len(files) > 1:
+                    meter.advance()
                 print_diagnostics(result.diagnostics, result.name, quiet, result.more_diagnostics)
                 if result.error is not None:
                     # a verdict on input that was not read would be a lie: its captures are left out
@@ -838,18 +848,18 @@ def _write_payload(capture: Any, out: IO[str]) -> None:
     os.unlink(capture.payload_file)
 
 
-def _with_progress(results: Iterator[Any], total: int) -> Iterator[Any]:
-    """Show a progress bar on stderr for large runs on a terminal."""
-    if total < 50 or not sys.stderr.isatty():
-        yield from results
-        return
-    from rich.progress import Progress
+def _meter(path: str | None, files: int) -> Any:
+    """The progress of a run: bytes of its one input (``path``), or files done."""
+    from netnorm.progress import Meter
 
-    with Progress(transient=True) as progress:
-        task = progress.add_task("analysing", total=total)
-        for result in results:
-            progress.advance(task)
-            yield result
+    if path is None:
+        return Meter("files", files, unit="files")
+    size = None
+    if path != STDIN:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+    return Meter(_name(path), size)
 
 
 class DiffFormat(str, Enum):

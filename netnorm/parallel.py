@@ -361,6 +361,7 @@ def split_items(
     platform: Platform | None = None,
     host: str | None = None,
     encoding: str | None = None,
+    meter: Any = None,
 ) -> tuple[Decoded, Iterator[Item]] | None:
     """Reader items for one file read in ``parts`` parts at once, or ``None`` when the file is
     small, not seekable, in an encoding that cannot be cut, or has no table to guess from.
@@ -391,7 +392,9 @@ def split_items(
     if not cuts:
         return None
     guessed = decoded.encoding if decoded.guessed else None
-    items = _items(path, cuts, decoded.encoding, seed, source, platform, host, guessed=guessed)
+    items = _items(
+        path, cuts, decoded.encoding, seed, source, platform, host, guessed=guessed, meter=meter
+    )
     return decoded, items
 
 
@@ -434,6 +437,7 @@ def _items(
     *,
     guessed: str | None = None,
     inline: bool = False,
+    meter: Any = None,
 ) -> Iterator[Item]:
     """The items of the whole file; ``inline`` reads the parts one after the other in this
     process, for tests."""
@@ -471,6 +475,8 @@ def _items(
             yield from reader.read(first, finish=False)
             yield from reader.undecodable_lines(None)
             for part in workers:
+                if meter is not None:
+                    meter.update(part.offset)  # the parts before this one are written
                 result = part.wait()
                 if not _fits(reader, result):
                     lines = range_lines(stream, encoding, part.offset, None, part.line, bad)

@@ -43,6 +43,15 @@ STATES = {
 END = "--- end of output ---"
 
 
+def _session(name: str, width: int, height: int, script: str) -> None:
+    """A detached tmux session of that size that runs ``script`` in sh."""
+    size = ["-x", str(width), "-y", str(height)]
+    subprocess.run(
+        ["tmux", "-f", "/dev/null", "new-session", "-d", "-s", name, *size, "sh", "-c", script],
+        check=True,
+    )
+
+
 def in_pane(command: list[str], width: int, height: int = 300) -> list[str]:
     """What ``command`` shows in a fresh tmux pane of ``width`` columns (its whole history)."""
     import time
@@ -54,25 +63,7 @@ def in_pane(command: list[str], width: int, height: int = 300) -> list[str]:
     # COLUMNS and LINES, where the shell has them, would override the size of the pane
     run = f"unset COLUMNS LINES; {line} 2>/dev/null; echo '{END}'; sleep 120"
     script = f"{ready} n=$((n+1)); sleep 0.05; done; {run}"
-    subprocess.run(
-        [
-            "tmux",
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            str(width),
-            "-y",
-            str(height),
-            "sh",
-            "-c",
-            script,
-        ],
-        check=True,
-    )
+    _session(name, width, height, script)
     try:
         deadline = time.monotonic() + 60
         while True:  # the pane shows output a moment after the program wrote it
@@ -118,3 +109,63 @@ def test_no_value_is_split_and_no_line_is_too_wide(command: str, path: Path, wid
     if "ESTABLISHED" in path.read_text(encoding="utf-8", errors="replace"):
         assert "ESTABLISHED" in words or "EST" in words
     assert not words & {"ESTABLISH", "ESTABLISHE", "ESTAB…", "ESTABLISH…"}
+
+
+@pytest.fixture(scope="module")
+def slow_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A capture that takes several seconds to read (600,000 rows)."""
+    lines = (SAMPLES / "linux" / "anp--server.txt").read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith(("tcp ", "udp "))]
+    path = tmp_path_factory.mktemp("slow") / "slow.txt"
+    path.write_text("\n".join(lines[:2] + rows * 32000) + "\n", encoding="utf-8")
+    return path
+
+
+def _watch(command: str, width: int = 100, seconds: float = 20) -> list[str]:
+    """Screens of a tmux pane, one every 0.2 s, while ``command`` runs."""
+    import time
+
+    name = f"netnorm-{uuid.uuid4().hex[:8]}"
+    script = f"unset COLUMNS LINES; {command}; echo '{END}'; sleep 60"
+    _session(name, width, 10, script)
+    screens = []
+    try:
+        deadline = time.monotonic() + seconds * 3
+        while time.monotonic() < deadline:
+            screen = subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", name],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            screens.append(screen)
+            if END in screen:
+                break
+            time.sleep(0.2)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+    return screens
+
+
+def test_a_long_run_shows_the_bytes_read_on_the_terminal(slow_input: Path) -> None:
+    script = " ".join(shlex.quote(p) for p in _script())
+    screens = _watch(f"{script} parse -f jsonl -j 1 {shlex.quote(str(slow_input))} >/dev/null")
+    shown = [s for s in screens if "slow.txt" in s and "MB" in s and "━" in s]
+    assert shown, "no progress bar"
+    assert END in screens[-1] and "━" not in screens[-1]  # gone when the run ends
+
+
+def test_stdin_shows_the_bytes_read_without_a_total(slow_input: Path) -> None:
+    script = " ".join(shlex.quote(p) for p in _script())
+    screens = _watch(f"cat {shlex.quote(str(slow_input))} | {script} analyze -f json >/dev/null")
+    assert any("<stdin>" in s and "/? MB" in s for s in screens)
+
+
+def test_no_bar_when_stderr_is_not_a_terminal(slow_input: Path) -> None:
+    done = subprocess.run(
+        [*_script(), "parse", "-f", "jsonl", "-j", "1", str(slow_input)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stderr == b""

@@ -123,7 +123,7 @@ def by_host_and_time(
     return sorted(named, key=lambda n: (n.host or f"<{n.path}>", n.time or minimum, n.path))
 
 
-def process_file(job: Job, named: Named) -> FileResult:
+def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     """Parse and analyse one file (``-`` is stdin); never raises for bad input."""
     import sys
 
@@ -162,6 +162,7 @@ def process_file(job: Job, named: Named) -> FileResult:
             encoding=job.encoding,
             name=name,
             diagnostic=diagnostic,
+            meter=meter,
         ):
             capture["captured_at"] = time.isoformat() if time else None
             capture["captured_at_source"] = time_source
@@ -223,8 +224,11 @@ def _process_with_job(files: list[Named]) -> list[FileResult]:
 CHUNK = 8
 
 
-def run(job: Job, files: list[Named], jobs: int) -> Generator[FileResult, None, None]:
-    """Yield each file's result in input order, using up to ``jobs`` processes."""
+def run(
+    job: Job, files: list[Named], jobs: int, meter: Any = None
+) -> Generator[FileResult, None, None]:
+    """Yield each file's result in input order, using up to ``jobs`` processes; ``meter``
+    (a ``netnorm.progress.Meter``) counts the bytes read when there is one file."""
     if jobs > 1 and len(files) > 1 and all(n.path != "-" for n in files):
         spool = tempfile.TemporaryDirectory(prefix="netnorm-")
         try:
@@ -235,7 +239,7 @@ def run(job: Job, files: list[Named], jobs: int) -> Generator[FileResult, None, 
         finally:
             spool.cleanup()
     for named in files:
-        yield process_file(job, named)
+        yield process_file(job, named, meter if len(files) == 1 else None)
 
 
 class _NoProcesses(Exception):
