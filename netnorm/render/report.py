@@ -20,6 +20,7 @@ from netnorm.render.table import (
     QuietConsole,
     endpoint_text,
     fitted_table,
+    fitting_level,
     new_table,
     owner_text,
     safe_text,
@@ -104,43 +105,53 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int | None) -> Non
             title.append(" · host ")
             title.append(safe_text(capture["host"]))
         console.print(title)
+        groups = []
         for reach in REACH_ORDER:
             conns = [c for c in capture["connections"] if c["reach"] == reach]
-            if not conns:
-                continue
-            shown = conns[:limit]
-            style = "bold red" if reach == "external" else ""
-            rows: list[list[Cell]] = [
-                [
-                    c["protocol"],
-                    safe_text(endpoint_text(c["local"])),
-                    ARROWS.get(c.get("direction"), ""),
-                    safe_text(endpoint_text(c["remote"]), style),
-                    c["remote"]["scope"] or "",
-                    safe_text(state_text(c)),
-                    safe_text(owner_text(c)),
-                    str(c["line"]),
-                ]
-                for c in shown
-            ]
+            if conns:
+                groups.append((reach, conns, _group_rows(reach, conns[:limit])))
+        # the groups of a capture give up the same columns, so that they read alike
+        start = max((fitting_level(console, GROUP_COLUMNS, r) for _, _, r in groups), default=0)
+        for reach, conns, rows in groups:
             table, legend = fitted_table(
                 console,
                 f"{REACH_TITLES[reach]} ({len(conns)})",
-                ("Proto", "Local", "", "Remote", "Scope", "State", "Owner", "Line"),
+                GROUP_COLUMNS,
                 rows,
+                start=start,
                 expand=False,
             )
             console.print(table)
             if legend is not None:
                 console.print(legend)
-            if len(shown) < len(conns):
-                console.print(f"  … {len(conns) - len(shown):,} more (use --all or -f jsonl)")
+            if len(rows) < len(conns):
+                console.print(f"  … {len(conns) - len(rows):,} more (use --all or -f jsonl)")
     s = report["summary"]
     reach = ", ".join(f"{k} {v}" for k, v in s["reach"].items() if v)
     sev = ", ".join(f"{k} {v}" for k, v in s["findings"].items() if v) or "none"
     console.print(
         f"\n{s['captures']} capture(s), {s['connections']} connections ({reach}); findings: {sev}"
     )
+
+
+GROUP_COLUMNS = ("Proto", "Local", "", "Remote", "Scope", "State", "Owner", "Line")
+
+
+def _group_rows(reach: str, conns: list[dict[str, Any]]) -> list[list[Cell]]:
+    style = "bold red" if reach == "external" else ""
+    return [
+        [
+            c["protocol"],
+            safe_text(endpoint_text(c["local"])),
+            ARROWS.get(c.get("direction") or "", ""),
+            safe_text(endpoint_text(c["remote"]), style),
+            c["remote"]["scope"] or "",
+            safe_text(state_text(c)),
+            safe_text(owner_text(c)),
+            str(c["line"]),
+        ]
+        for c in conns
+    ]
 
 
 def _more(console: Console, total: int, limit: int | None) -> None:

@@ -127,6 +127,7 @@ def fitted_table(
     title: str | Text,
     columns: tuple[str, ...],
     rows: list[list[Cell]],
+    start: int = 0,
     **options: Any,
 ) -> tuple[RenderableType, Text | None]:
     """A table that fits the console without splitting a value of a column outside ``WRAPS``,
@@ -139,11 +140,20 @@ def fitted_table(
     table leaves room for, the rows are printed as blocks of lines instead, a value to a line.
     """
     legend: Text | None = None
-    for level in _LEVELS:
+    for level in _LEVELS[start:]:
         table, legend, needed = _shaped(title, columns, rows, level, console.width, options)
         if needed <= console.width:
             return table, legend
     return _records(title, columns, rows), None
+
+
+def fitting_level(console: Console, columns: tuple[str, ...], rows: list[list[Cell]]) -> int:
+    """The first step of ``fitted_table`` at which these rows fit (``len(_LEVELS)``: none), so
+    that the tables of one capture can share their columns."""
+    for index, level in enumerate(_LEVELS):
+        if _shaped("", columns, rows, level, console.width, {})[2] <= console.width:
+            return index
+    return len(_LEVELS)
 
 
 def _records(title: str | Text, columns: tuple[str, ...], rows: list[list[Cell]]) -> Group:
