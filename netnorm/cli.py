@@ -780,8 +780,7 @@ def analyze(
                     fleet.add(capture.facts)
                     store.add_encoded(capture.findings)
                     if chosen is ReportFormat.json:
-                        out.write("," if written else '{\n  "captures": [')
-                        out.write("\n")
+                        out.write("," if written else '{"captures":[')
                         _write_payload(capture, out)
                         written += 1
                     elif chosen is ReportFormat.jsonl:
@@ -800,8 +799,8 @@ def analyze(
             from netnorm.render.report_json import write_report_tail
 
             if not written:
-                out.write('{\n  "captures": [')
-            out.write("\n  ],\n")
+                out.write('{"captures":[')
+            out.write("],")
             # the fleet sections of one file are small: no process of their own
             background = processes > 1 and len(files) > 1
             write_report_tail(out, store.blocks(), summary, fleet, background=background)
@@ -936,9 +935,9 @@ def diff(
     out = _stdout(output, [old, new])
     chosen = fmt or (DiffFormat.table if out.isatty() else DiffFormat.json)
     if chosen is DiffFormat.json:
-        from netnorm.render.report_json import dumps_pretty
+        from netnorm.render.report_json import dumps_compact
 
-        out.write(dumps_pretty(result) + "\n")
+        out.write(dumps_compact(result) + "\n")
     else:
         from netnorm.render.report import diff_markdown, print_diff
 

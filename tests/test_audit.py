@@ -301,7 +301,7 @@ def test_report_sections_fall_back_to_the_main_process(
     result = run.invoke(app, ["analyze", "-f", "json", "--jobs", "2", str(FLEET)])
     assert result.exit_code == 0
     assert result.stdout == expected
-    assert '"listeners": [' in expected and '"external_networks": [' in expected
+    assert '"listeners":[' in expected and '"external_networks":[' in expected
 
 
 def test_fleet_json_rows_equal_the_row_dicts() -> None:

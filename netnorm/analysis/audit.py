@@ -325,8 +325,8 @@ class Fleet:
             else:
                 process_names = _json_list(_Stack.names(processes))
             yield (
-                f'{{"{name}": {quote(key)}, "hosts": {count}, "host_names": {host_names}, '
-                f'"processes": {process_names}, "connections": {connections}}}'
+                f'{{"{name}":{quote(key)},"hosts":{count},"host_names":{host_names},'
+                f'"processes":{process_names},"connections":{connections}}}'
             )
 
     def networks(self, consume: bool = False) -> dict[str, _Stack]:
@@ -432,6 +432,8 @@ def _identity(conn: dict[str, Any]) -> str:
 
 
 _quote = json.encoder.encode_basestring
+#: Compact JSON, as every output of netnorm writes it.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _draining(items: dict[str, _Stack]) -> Iterator[tuple[str, _Stack]]:
@@ -459,7 +461,7 @@ def _rarest_first(items: dict[str, _Stack]) -> Iterator[tuple[int, int, str]]:
 
 
 def _json_list(values: list[str]) -> str:
-    return "[" + ", ".join(_quote(v) for v in values) + "]"
+    return "[" + ",".join(_quote(v) for v in values) + "]"
 
 
 def _count(value: str | set[str] | None) -> int:
@@ -643,7 +645,7 @@ class EncodedFindings:
         lines: dict[str, list[str]] = {}
         rules: Counter[tuple[str, str]] = Counter()
         for f in findings:
-            lines.setdefault(f["severity"], []).append(json.dumps(f, ensure_ascii=False) + "\n")
+            lines.setdefault(f["severity"], []).append(_compact(f) + "\n")
             rules[(f["severity"], f["rule"])] += 1
         return cls(
             {severity: json_text("".join(texts)) for severity, texts in lines.items()},

@@ -174,7 +174,7 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
             text = None
             if job.payload == "json":
                 # one line per capture: the C encoder only runs without indentation
-                text = "    " + json_text(json.dumps(capture, ensure_ascii=False))
+                text = json_text(json.dumps(capture, ensure_ascii=False, separators=(",", ":")))
             elif job.payload == "jsonl":
                 head = {
                     "source": capture["source"],
@@ -184,7 +184,8 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
                 }
                 text = json_text(
                     "".join(
-                        json.dumps({**head, **conn}, ensure_ascii=False) + "\n"
+                        json.dumps({**head, **conn}, ensure_ascii=False, separators=(",", ":"))
+                        + "\n"
                         for conn in capture["connections"]
                     )
                 )

@@ -12,9 +12,10 @@ from typing import IO, Any
 from netnorm.render.safe import json_text
 
 
-def dumps_pretty(data: Any) -> str:
-    """Indented JSON that keeps non-ASCII text as it is (but for ``safe.json_text``)."""
-    return json_text(json.dumps(data, indent=2, ensure_ascii=False))
+def dumps_compact(data: Any) -> str:
+    """Compact JSON, as every output of netnorm writes it, that keeps non-ASCII text as it is
+    (but for ``safe.json_text``)."""
+    return json_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 class _Gathered:
@@ -42,26 +43,25 @@ class _Gathered:
 
 def _texts(write: Any, name: str, items: Any) -> None:
     """A report section of rows already serialised as JSON text."""
-    write(f'    "{name}": [')
+    write(f'"{name}":[')
     iterator = iter(items)
     first = True
     while batch := list(islice(iterator, 2000)):  # one write per 2,000 rows
-        write(("," if not first else "") + "\n      " + ",\n      ".join(batch))
+        write(("," if not first else "") + ",".join(batch))
         first = False
-    write("\n    ],\n")
+    write("],")
 
 
 def _rows(write: Any, name: str, items: Any, last: bool = False) -> None:
     """A report section of rows as dicts, encoded a thousand at a time (one C call each)."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    write(f'    "{name}": [')
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    write(f'"{name}":[')
     iterator = iter(items)
     first = True
     while batch := list(islice(iterator, 1000)):
-        # rows of a batch share a line: reformatting the text could touch string values
-        write(("," if not first else "") + "\n      " + encode(batch)[1:-1])
+        write(("," if not first else "") + encode(batch)[1:-1])
         first = False
-    write("\n    ]" + ("\n" if last else ",\n"))
+    write("]" if last else "],")
 
 
 def _networks(write: Any, fleet: Any) -> None:
@@ -145,18 +145,18 @@ def write_report_tail(
     write = gathered.write
     networks = _in_background(_networks, fleet) if background else None
     listeners = _in_background(_listeners, fleet) if background else None
-    write('  "findings": [')
+    write('"findings":[')
     for i, block in enumerate(findings):
         # a block is JSON lines (each ends in a line break, and none holds a raw one)
-        write(("," if i else "") + "\n    " + block[:-1].replace("\n", ",\n    "))
-    write("\n  ],\n")
-    write('  "summary": ' + json.dumps(summary, indent=2).replace("\n", "\n  ") + ",\n")
-    write('  "fleet": {\n')
+        write(("," if i else "") + block[:-1].replace("\n", ","))
+    write("],")
+    write('"summary":' + json.dumps(summary, separators=(",", ":")) + ",")
+    write('"fleet":{')
     _texts(write, "external_endpoints", fleet.stack_json("external_endpoints"))
     if not _collect(networks, write):
         _networks(write, fleet)
     if not _collect(listeners, write):
         _listeners(write, fleet)
     _rows(write, "hosts", fleet.host_rows(), last=True)
-    write("  }\n}\n")
+    write("}}\n")
     gathered.flush()
