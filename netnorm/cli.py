@@ -541,7 +541,10 @@ def parse(
         # a large file is read in parts (JSONL only); the parts are bounded by its size
         parts = workers(jobs, MAX_JOBS) if chosen is ParseFormat.jsonl else 1
         try:
-            with _meter(path, 1) as meter:
+            # on the terminal that shows the bar, only a table waits for a capture's end
+            with _meter(path, 1, shown=chosen is ParseFormat.table or not out.isatty()) as meter:
+                if chosen is ParseFormat.table:
+                    writer.before_print = meter.pause  # type: ignore[attr-defined]
                 decoded, items = iter_items(
                     _source(path),
                     platform,
@@ -764,7 +767,8 @@ def analyze(
         written = read = 0
         # closed before the spool folder goes, even when a signal stops the run: its workers
         # are stopped first
-        meter = _meter(files[0].path if len(files) == 1 else None, len(files))
+        streamed = chosen in (ReportFormat.json, ReportFormat.jsonl) and out.isatty()
+        meter = _meter(files[0].path if len(files) == 1 else None, len(files), not streamed)
         with meter, contextlib.closing(batch.run(job, files, processes, meter)) as results:
             for result in results:
                 if len(files) > 1:
@@ -847,18 +851,19 @@ def _write_payload(capture: Any, out: IO[str]) -> None:
     os.unlink(capture.payload_file)
 
 
-def _meter(path: str | None, files: int) -> Any:
-    """The progress of a run: bytes of its one input (``path``), or files done."""
+def _meter(path: str | None, files: int, shown: bool = True) -> Any:
+    """The progress of a run: bytes of its one input (``path``), or files done; ``shown``
+    False when the output goes to the same terminal as the run goes on."""
     from netnorm.progress import Meter
 
     if path is None:
-        return Meter("files", files, unit="files")
+        return Meter("files", files, unit="files", shown=shown)
     size = None
     if path != STDIN:
         with contextlib.suppress(OSError):
             st = os.stat(path)
             size = st.st_size if stat.S_ISREG(st.st_mode) else None
-    return Meter(_name(path), size)
+    return Meter(_name(path), size, shown=shown)
 
 
 class DiffFormat(str, Enum):

@@ -24,9 +24,12 @@ class Meter:
         unit: ``bytes`` or ``files``.
     """
 
-    def __init__(self, label: str, total: int | None = None, unit: str = "bytes") -> None:
+    def __init__(
+        self, label: str, total: int | None = None, unit: str = "bytes", shown: bool = True
+    ) -> None:
         stream = sys.stderr
-        self.enabled = stream is not None and hasattr(stream, "isatty") and stream.isatty()
+        tty = stream is not None and hasattr(stream, "isatty") and stream.isatty()
+        self.enabled = shown and tty
         self.label = label
         self.total = total
         self.unit = unit
@@ -78,6 +81,11 @@ class Meter:
 
         self._task = self._progress.add_task(visible(self.label), total=self.total)
         self._progress.start()
+
+    def pause(self) -> None:
+        """Take the bar away while something is printed on the terminal; the next step of the
+        work shows it again, below what was printed."""
+        self.close()
 
     def close(self) -> None:
         """Take the bar away (if it was shown)."""

@@ -121,13 +121,13 @@ def slow_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _watch(command: str, width: int = 100, seconds: float = 20) -> list[str]:
+def _watch(command: str, width: int = 100, seconds: float = 20, height: int = 10) -> list[str]:
     """Screens of a tmux pane, one every 0.2 s, while ``command`` runs."""
     import time
 
     name = f"netnorm-{uuid.uuid4().hex[:8]}"
     script = f"unset COLUMNS LINES; {command}; echo '{END}'; sleep 60"
-    _session(name, width, 10, script)
+    _session(name, width, height, script)
     screens = []
     try:
         deadline = time.monotonic() + seconds * 3
@@ -169,3 +169,15 @@ def test_no_bar_when_stderr_is_not_a_terminal(slow_input: Path) -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stderr == b""
+
+
+@pytest.mark.parametrize("command", ["parse", "analyze"])
+def test_the_bar_leaves_a_table_on_the_same_terminal_alone(slow_input: Path, command: str) -> None:
+    script = " ".join(shlex.quote(p) for p in _script())
+    line = f"{script} {command} --limit 3 {shlex.quote(str(slow_input))}"
+    screens = _watch(line, seconds=40, height=60)
+    assert any("━" in s and "MB" in s for s in screens[:-1]), "no progress bar"
+    final = screens[-1].splitlines()
+    assert not any("MB" in line for line in final)  # no frame of the bar is left behind
+    assert any(line.startswith(str(slow_input)) for line in final) or command == "analyze"
+    assert "more (use --all or -f jsonl)" in screens[-1]

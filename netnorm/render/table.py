@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -296,6 +297,10 @@ def print_rows(console: Console, title: Text | str, cells: list[Cells]) -> None:
 PART = 1000
 
 
+def _nothing() -> None:
+    pass
+
+
 class TableWriter(Writer):
     """``parse --format table``: each capture's table as soon as it ends, with its first
     ``limit`` rows and one line that counts the others; with ``limit`` ``None``, every row,
@@ -308,6 +313,8 @@ class TableWriter(Writer):
         self.more = 0
         self.printed = 0  # rows of the capture already printed (``--all``)
         self.unix_rows = 0
+        #: called before printing: takes a progress bar on the same terminal away
+        self.before_print: Callable[[], None] = _nothing
 
     def connections(self, rows: list[Row], cap: CaptureState) -> None:
         limit = self.limit
@@ -322,6 +329,7 @@ class TableWriter(Writer):
                     safe_text(cap.source, "bold"),
                     f" #{cap.index} · rows {first:,}-{first + len(self.cells) - 1:,}",
                 )
+                self.before_print()
                 print_rows(self.console, title, self.cells)
                 self.printed += len(self.cells)
                 self.cells = []
@@ -330,6 +338,7 @@ class TableWriter(Writer):
         self.unix_rows += 1
 
     def capture(self, cap: CaptureState, decoded: Decoded) -> None:
+        self.before_print()
         console = self.console
         title = capture_title(cap.as_dict(decoded, [], []), cap.rows)
         if self.printed:
