@@ -257,7 +257,9 @@ def _walk(root: Path) -> Iterator[str]:
 
 def _stdout(output: Path | None = None, inputs: list[str] | None = None) -> IO[str]:
     """Where a command writes: standard output as UTF-8, or the ``--output`` file, which must
-    not be one of ``inputs`` (it would be emptied before it is read)."""
+    not be one of ``inputs`` (it would be emptied before it is read); ``-`` is standard output."""
+    if output is not None and str(output) == STDIN:
+        output = None
     if output is not None:
         if os.path.exists(output):
             for raw in inputs or []:
@@ -338,7 +340,7 @@ OutputOpt = Annotated[
         "--output",
         "-o",
         help="Write to this file instead of standard output (the default format is then "
-        "the one for files).",
+        "the one for files); - is standard output.",
         show_default=False,
         dir_okay=False,
     ),

@@ -146,3 +146,9 @@ def test_analyze_tables_show_limit_rows_then_count_the_others() -> None:
         str(SAMPLES.parent / "fleet"),
     ).stdout.decode()
     assert "… 3 more (use --all or -f json)" in markdown
+
+
+def test_output_dash_is_standard_output(tmp_path: Path) -> None:
+    done = run("parse", "-f", "jsonl", "-o", "-", str(SERVER), cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.count(b"\n") == 27
+    assert not (tmp_path / "-").exists()
