@@ -13,8 +13,6 @@ before-and-after comparison. The goal: ``json`` and ``table`` in about the memor
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shlex
 import sys
 import tempfile
@@ -22,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fleet import timed
 from generate import write_linux_anp
+from measure import Results
 
 
 def main() -> int:
@@ -34,7 +32,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
     command = shlex.split(args.netnorm)
-    results: dict[str, dict[str, float]] = {}
+    results = Results(34)
     with tempfile.TemporaryDirectory(prefix="netnorm-memory-") as tmp:
         big = write_linux_anp(Path(tmp) / "big.txt", args.json_rows)
         table = write_linux_anp(Path(tmp) / "table.txt", args.table_rows)
@@ -44,13 +42,8 @@ def main() -> int:
             (f"parse -f table, {args.table_rows:,} rows", ["parse", "-f", "table", str(table)]),
         ]
         for name, extra in runs:
-            wall, rss = timed([*command, *extra])
-            results[name] = {"wall_s": round(wall, 2), "peak_rss_mb": round(rss, 1)}
-            print(f"{name:<34} {wall:8.2f} s {rss:9.1f} MB", flush=True)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    print(f"load average at the end: {load}")
-    if args.out:
-        args.out.write_text(json.dumps({"load": load, "runs": results}, indent=2) + "\n")
+            results.measure(name, [*command, *extra])
+    results.finish(args.out)
     return 0
 
 

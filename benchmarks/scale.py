@@ -12,8 +12,6 @@ most 2 × the time of ``parse -f jsonl`` on the same file.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shlex
 import sys
 import tempfile
@@ -21,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fleet import timed
 from generate import write_linux_anp
+from measure import Results
 
 
 def main() -> int:
@@ -33,12 +31,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
     command = shlex.split(args.netnorm)
-    results: dict[str, dict[str, float]] = {}
+    results = Results()
 
     def measure(name: str, extra: list[str]) -> None:
-        wall, rss = timed([*command, *extra])
-        results[name] = {"wall_s": round(wall, 2), "peak_rss_mb": round(rss, 1)}
-        print(f"{name:<40} {wall:8.2f} s {rss:9.1f} MB", flush=True)
+        results.measure(name, [*command, *extra])
 
     with tempfile.TemporaryDirectory(prefix="netnorm-scale-") as tmp:
         for rows in args.rows:
@@ -51,10 +47,7 @@ def main() -> int:
         measure(
             f"analyze -f table, {args.table_rows:,} rows", ["analyze", "-f", "table", str(path)]
         )
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    print(f"load average at the end: {load}")
-    if args.out:
-        args.out.write_text(json.dumps({"load": load, "runs": results}, indent=2) + "\n")
+    results.finish(args.out)
     return 0
 
 
