@@ -59,7 +59,7 @@ app = typer.Typer(
         "  netnorm parse --format csv captures/ > all.csv"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
