@@ -77,6 +77,7 @@ class ParseFormat(str, Enum):
     jsonl = "jsonl"
     json = "json"
     csv = "csv"
+    ecs = "ecs"
 
 
 class ReportFormat(str, Enum):
@@ -84,6 +85,7 @@ class ReportFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    ecs = "ecs"
 
 
 class State:
@@ -748,6 +750,8 @@ def analyze(
         payload = "json"
     elif chosen is ReportFormat.jsonl:
         payload = "jsonl"
+    elif chosen is ReportFormat.ecs:
+        payload = "ecs"
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
     processes = workers(jobs, len(files))
@@ -766,10 +770,12 @@ def analyze(
         gc.set_threshold(100_000, 50, 1000)
         fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
         captures: list[dict[str, Any]] = []
+        times: dict[tuple[str, int], str] = {}  # capture times, for the ECS alerts
         written = read = 0
         # closed before the spool folder goes, even when a signal stops the run: its workers
         # are stopped first
-        streamed = chosen in (ReportFormat.json, ReportFormat.jsonl) and out.isatty()
+        streamed = chosen in (ReportFormat.json, ReportFormat.jsonl, ReportFormat.ecs)
+        streamed = streamed and out.isatty()
         meter = _meter(files[0].path if len(files) == 1 else None, len(files), not streamed)
         with meter, contextlib.closing(batch.run(job, files, processes, meter)) as results:
             for result in results:
@@ -789,8 +795,12 @@ def analyze(
                         out.write("," if written else '{"captures":[')
                         _write_payload(capture, out)
                         written += 1
-                    elif chosen is ReportFormat.jsonl:
+                    elif chosen in (ReportFormat.jsonl, ReportFormat.ecs):
                         _write_payload(capture, out)
+                        if capture.facts.time is not None:
+                            times[(capture.facts.source, capture.facts.index)] = (
+                                capture.facts.time.isoformat()
+                            )
                     elif capture.payload is not None:
                         captures.append(capture.payload)
         if not read:
@@ -810,6 +820,13 @@ def analyze(
             # the fleet sections of one file are small: no process of their own
             background = processes > 1 and len(files) > 1
             write_report_tail(out, store.blocks(), summary, fleet, background=background)
+        elif chosen is ReportFormat.ecs:
+            from netnorm.render.ecs import finding as ecs_finding
+            from netnorm.render.records import dumps
+
+            for found in store.iter():
+                stamp = times.get((found["source"], found["capture"]))
+                out.write(dumps(ecs_finding(found, stamp)).decode("utf-8") + "\n")
         elif chosen is not ReportFormat.jsonl:
             several = summary["captures"] > 1
             report = {

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from netnorm.analysis.config import Settings
 
-Payload = Literal["json", "jsonl", "dict"]
+Payload = Literal["json", "jsonl", "ecs", "dict"]
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,24 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
                         for conn in capture["connections"]
                     )
                 )
+            elif job.payload == "ecs":
+                from netnorm.render.ecs import connection
+
+                head = {
+                    "source": capture["source"],
+                    "capture": capture["index"],
+                    "platform": capture["platform"],
+                    "host": capture["host"],
+                    "captured_at": capture["captured_at"],
+                }
+                compact = (",", ":")
+                text = json_text(
+                    "".join(
+                        json.dumps(connection(conn, head), ensure_ascii=False, separators=compact)
+                        + "\n"
+                        for conn in capture["connections"]
+                    )
+                )
             elif job.payload == "dict":
                 out.payload = capture
             if text is not None and job.spool is not None:
@@ -258,7 +276,7 @@ def _run_pool(job: Job, files: list[Named], jobs: int, spool: str) -> Iterator[F
     # a bounded window of chunks in flight: results wait in memory only a few at a time, even
     # when the workers are faster than the writer
     window = jobs * 4
-    spooled = replace(job, spool=spool) if job.payload in ("json", "jsonl") else job
+    spooled = replace(job, spool=spool) if job.payload in ("json", "jsonl", "ecs") else job
     try:
         # the job (with its pydantic config) goes to each worker once, not with every file
         pool = context.Pool(processes=jobs, initializer=_set_job, initargs=(spooled,))

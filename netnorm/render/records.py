@@ -257,6 +257,25 @@ class JsonWriter(Writer):
         self.out.write("]}\n")
 
 
+class EcsWriter(Writer):
+    """One Elastic Common Schema document per connection (see ``netnorm.render.ecs``)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.binary = binary_of(out)
+
+    def connections(self, rows: list[Row], cap: CaptureState) -> None:
+        from netnorm.render.ecs import connection
+
+        platform = cap.platform.value if cap.platform is not None else None
+        head = {"source": cap.source, "capture": cap.index, "platform": platform, "host": cap.host}
+        data = b"".join([dumps(connection(row, head)) + b"\n" for row in rows])
+        if self.binary is not None:
+            self.binary.write(data)
+        else:
+            self.out.write(data.decode("utf-8"))
+
+
 #: Keys of the nested objects, in model order (``tests/test_schema.py`` checks them).
 ENDPOINT_KEYS = ("address", "port", "host", "service", "zone", "truncated", "scope", "printed")
 TIMER_KEYS = ("kind", "kind_raw", "seconds", "retransmits", "probes")
@@ -336,6 +355,7 @@ WRITERS: dict[str, Callable[[IO[str]], Writer]] = {
     "jsonl": JsonlWriter,
     "json": JsonWriter,
     "csv": CsvWriter,
+    "ecs": EcsWriter,
 }
 
 
