@@ -86,6 +86,7 @@ class ReportFormat(str, Enum):
     jsonl = "jsonl"
     markdown = "markdown"
     ecs = "ecs"
+    ocsf = "ocsf"
 
 
 class State:
@@ -752,6 +753,8 @@ def analyze(
         payload = "jsonl"
     elif chosen is ReportFormat.ecs:
         payload = "ecs"
+    elif chosen is ReportFormat.ocsf:
+        payload = "ocsf"
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
     processes = workers(jobs, len(files))
@@ -774,7 +777,8 @@ def analyze(
         written = read = 0
         # closed before the spool folder goes, even when a signal stops the run: its workers
         # are stopped first
-        streamed = chosen in (ReportFormat.json, ReportFormat.jsonl, ReportFormat.ecs)
+        lines = (ReportFormat.jsonl, ReportFormat.ecs, ReportFormat.ocsf)
+        streamed = chosen is ReportFormat.json or chosen in lines
         streamed = streamed and out.isatty()
         meter = _meter(files[0].path if len(files) == 1 else None, len(files), not streamed)
         with meter, contextlib.closing(batch.run(job, files, processes, meter)) as results:
@@ -795,7 +799,7 @@ def analyze(
                         out.write("," if written else '{"captures":[')
                         _write_payload(capture, out)
                         written += 1
-                    elif chosen in (ReportFormat.jsonl, ReportFormat.ecs):
+                    elif chosen in lines:
                         _write_payload(capture, out)
                         if capture.facts.time is not None:
                             times[(capture.facts.source, capture.facts.index)] = (
@@ -827,7 +831,7 @@ def analyze(
             for found in store.iter():
                 stamp = times.get((found["source"], found["capture"]))
                 out.write(dumps(ecs_finding(found, stamp)).decode("utf-8") + "\n")
-        elif chosen is not ReportFormat.jsonl:
+        elif chosen not in lines:
             several = summary["captures"] > 1
             report = {
                 "captures": captures,

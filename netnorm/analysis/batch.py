@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from netnorm.analysis.config import Settings
 
-Payload = Literal["json", "jsonl", "ecs", "dict"]
+Payload = Literal["json", "jsonl", "ecs", "ocsf", "dict"]
 
 
 @dataclass(frozen=True)
@@ -189,9 +189,7 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
                         for conn in capture["connections"]
                     )
                 )
-            elif job.payload == "ecs":
-                from netnorm.render.ecs import connection
-
+            elif job.payload in ("ecs", "ocsf"):
                 head = {
                     "source": capture["source"],
                     "capture": capture["index"],
@@ -200,9 +198,10 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
                     "captured_at": capture["captured_at"],
                 }
                 compact = (",", ":")
+                document = _documents(job.payload)
                 text = json_text(
                     "".join(
-                        json.dumps(connection(conn, head), ensure_ascii=False, separators=compact)
+                        json.dumps(document(conn, head), ensure_ascii=False, separators=compact)
                         + "\n"
                         for conn in capture["connections"]
                     )
@@ -220,6 +219,20 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     except NetnormError as exc:
         result.error = str(exc)
     return result
+
+
+def _documents(payload: str) -> Any:
+    """The function from a connection and its capture to one ECS or OCSF document."""
+    if payload == "ecs":
+        from netnorm.render.ecs import connection
+
+        return connection
+    from functools import partial
+
+    from netnorm import __version__
+    from netnorm.render.ocsf import network_activity
+
+    return partial(network_activity, version=__version__)
 
 
 _JOB: Job | None = None
@@ -276,7 +289,7 @@ def _run_pool(job: Job, files: list[Named], jobs: int, spool: str) -> Iterator[F
     # a bounded window of chunks in flight: results wait in memory only a few at a time, even
     # when the workers are faster than the writer
     window = jobs * 4
-    spooled = replace(job, spool=spool) if job.payload in ("json", "jsonl", "ecs") else job
+    spooled = replace(job, spool=spool) if job.payload not in (None, "dict") else job
     try:
         # the job (with its pydantic config) goes to each worker once, not with every file
         pool = context.Pool(processes=jobs, initializer=_set_job, initargs=(spooled,))
