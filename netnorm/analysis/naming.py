@@ -39,8 +39,8 @@ def parse_time(text: str) -> datetime | None:
     """Read a time stamp as an aware UTC datetime, or return ``None``.
 
     Accepted: ``20261120T100000``, ``2026-11-20T10-00-00``, ``20261120-1000``,
-    ``2026-11-20_10.00.00``, ISO 8601 with colons, a bare date, and epoch seconds.
-    Stamps without a zone are taken as UTC.
+    ``2026-11-20_10.00.00``, ISO 8601 with colons (and a UTC offset, ``+01:00`` or ``Z``),
+    a bare date, and epoch seconds. Stamps without a zone are taken as UTC.
     """
     text = text.strip()
     if _EPOCH.fullmatch(text):
@@ -57,6 +57,13 @@ def parse_time(text: str) -> datetime | None:
     if m:
         year, month, day = (int(g) for g in m.groups())
         return _make(year, month, day, 0, 0, 0)
+    if ("T" in text and text[-1:] == "Z") or (text[-6:-5] in ("+", "-") and text[-3:-2] == ":"):
+        try:  # ISO 8601 with an offset: 2026-11-20T10:00:00+01:00, ...Z
+            zoned = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            return None
+        if zoned.tzinfo is not None:
+            return zoned.astimezone(timezone.utc)
     return None
 
 
