@@ -98,27 +98,6 @@ class Writer:
         """The end of the output."""
 
 
-class CaptureWriter(Writer):
-    """Keeps each capture's records until its end, then calls ``write`` with its dict."""
-
-    def __init__(self) -> None:
-        self.rows: list[Row] = []
-        self.unix_rows: list[dict[str, Any]] = []
-
-    def connections(self, rows: list[Row], cap: CaptureState) -> None:
-        self.rows.extend(rows)
-
-    def unix(self, record: dict[str, Any], cap: CaptureState | None) -> None:
-        self.unix_rows.append(record)
-
-    def capture(self, cap: CaptureState, decoded: Decoded) -> None:
-        self.write(cap.as_dict(decoded, self.rows, self.unix_rows))
-        self.rows, self.unix_rows = [], []
-
-    def write(self, capture: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-
 #: Bytes gathered before one write: stdout may be unbuffered (PYTHONUNBUFFERED), and a system
 #: call per row would cost more than the parsing.
 FLUSH_SIZE = 1 << 16

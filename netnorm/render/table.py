@@ -269,21 +269,6 @@ def row_cells(conn: dict[str, Any]) -> Cells:
     )
 
 
-def capture_table(capture: dict[str, Any]) -> Table:
-    """One table for the connections of one capture."""
-    return rows_table(
-        capture_title(capture, len(capture["connections"])),
-        [row_cells(c) for c in capture["connections"]],
-    )
-
-
-def rows_table(title: Text | str | None, cells: list[Cells]) -> Table:
-    table = new_table(title or "", COLUMNS, expand=False)
-    for row in cells:
-        table.add_row(*row)
-    return table
-
-
 def print_rows(console: Console, title: Text | str, cells: list[Cells]) -> None:
     """A table of connections that fits the console, and its legend."""
     table, legend = fitted_table(console, title, COLUMNS, [list(c) for c in cells], expand=False)
