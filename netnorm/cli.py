@@ -963,9 +963,9 @@ def diff(
     out = _stdout(output, [old, new])
     chosen = fmt or (DiffFormat.table if out.isatty() else DiffFormat.json)
     if chosen is DiffFormat.json:
-        from netnorm.render.report_json import dumps_compact
+        from netnorm.render.safe import json_compact
 
-        out.write(dumps_compact(result) + "\n")
+        out.write(json_compact(result) + "\n")
     else:
         from netnorm.render.report import diff_markdown, print_diff
 

@@ -23,7 +23,7 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 from netnorm.analysis.rules import SEVERITY_ORDER, endpoint_text, owner_text
-from netnorm.render.safe import json_text
+from netnorm.render.safe import json_compact
 
 #: How many host names a stacked row lists (the count is always complete).
 HOSTS_SHOWN = 10
@@ -432,8 +432,6 @@ def _identity(conn: dict[str, Any]) -> str:
 
 
 _quote = json.encoder.encode_basestring
-#: Compact JSON, as every output of netnorm writes it.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _draining(items: dict[str, _Stack]) -> Iterator[tuple[str, _Stack]]:
@@ -645,10 +643,10 @@ class EncodedFindings:
         lines: dict[str, list[str]] = {}
         rules: Counter[tuple[str, str]] = Counter()
         for f in findings:
-            lines.setdefault(f["severity"], []).append(_compact(f) + "\n")
+            lines.setdefault(f["severity"], []).append(json_compact(f) + "\n")
             rules[(f["severity"], f["rule"])] += 1
         return cls(
-            {severity: json_text("".join(texts)) for severity, texts in lines.items()},
+            {severity: "".join(texts) for severity, texts in lines.items()},
             {severity: len(texts) for severity, texts in lines.items()},
             dict(rules),
         )

@@ -7,11 +7,10 @@ little more than write text and fold aggregates, so two workers really are faste
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,7 +20,7 @@ from netnorm.analysis.engine import analyze_capture
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
 from netnorm.analysis.scopes import Classifier
 from netnorm.errors import NetnormError
-from netnorm.render.safe import json_text
+from netnorm.render.safe import json_compact
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -173,41 +172,14 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
             out = CaptureOut(facts, encoded)
             text = None
             if job.payload == "json":
-                # one line per capture: the C encoder only runs without indentation
-                text = json_text(json.dumps(capture, ensure_ascii=False, separators=(",", ":")))
-            elif job.payload == "jsonl":
-                head = {
-                    "source": capture["source"],
-                    "capture": capture["index"],
-                    "platform": capture["platform"],
-                    "host": capture["host"],
-                }
-                text = json_text(
-                    "".join(
-                        json.dumps({**head, **conn}, ensure_ascii=False, separators=(",", ":"))
-                        + "\n"
-                        for conn in capture["connections"]
-                    )
-                )
-            elif job.payload in ("ecs", "ocsf"):
-                head = {
-                    "source": capture["source"],
-                    "capture": capture["index"],
-                    "platform": capture["platform"],
-                    "host": capture["host"],
-                    "captured_at": capture["captured_at"],
-                }
-                compact = (",", ":")
-                document = _documents(job.payload)
-                text = json_text(
-                    "".join(
-                        json.dumps(document(conn, head), ensure_ascii=False, separators=compact)
-                        + "\n"
-                        for conn in capture["connections"]
-                    )
-                )
+                text = json_compact(capture)  # one line per capture
             elif job.payload == "dict":
                 out.payload = capture
+            elif job.payload is not None:  # a line per connection: JSONL, ECS or OCSF
+                document = _documents(job.payload, capture)
+                text = "".join(
+                    json_compact(document(conn)) + "\n" for conn in capture["connections"]
+                )
             if text is not None and job.spool is not None:
                 handle, out.payload_file = tempfile.mkstemp(dir=job.spool, suffix=".json")
                 # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
@@ -221,18 +193,26 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     return result
 
 
-def _documents(payload: str) -> Any:
-    """The function from a connection and its capture to one ECS or OCSF document."""
+def _documents(payload: str, capture: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
+    """The function from a connection of ``capture`` to its line of ``payload`` (``jsonl``,
+    ``ecs`` or ``ocsf``)."""
+    head = {
+        "source": capture["source"],
+        "capture": capture["index"],
+        "platform": capture["platform"],
+        "host": capture["host"],
+    }
+    if payload == "jsonl":
+        return lambda conn: {**head, **conn}
+    context = {**head, "captured_at": capture["captured_at"]}
     if payload == "ecs":
         from netnorm.render.ecs import connection
 
-        return connection
-    from functools import partial
-
+        return lambda conn: connection(conn, context)
     from netnorm import __version__
     from netnorm.render.ocsf import network_activity
 
-    return partial(network_activity, version=__version__)
+    return lambda conn: network_activity(conn, context, __version__)
 
 
 _JOB: Job | None = None

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable
 from itertools import islice
 from typing import IO, Any
 
-from netnorm.render.safe import json_text
-
-
-def dumps_compact(data: Any) -> str:
-    """Compact JSON, as every output of netnorm writes it, that keeps non-ASCII text as it is
-    (but for ``safe.json_text``)."""
-    return json_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+from netnorm.render.safe import json_compact, json_text
 
 
 class _Gathered:
@@ -54,12 +47,11 @@ def _texts(write: Any, name: str, items: Any) -> None:
 
 def _rows(write: Any, name: str, items: Any, last: bool = False) -> None:
     """A report section of rows as dicts, encoded a thousand at a time (one C call each)."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     write(f'"{name}":[')
     iterator = iter(items)
     first = True
     while batch := list(islice(iterator, 1000)):
-        write(("," if not first else "") + encode(batch)[1:-1])
+        write(("," if not first else "") + json_compact(batch)[1:-1])
         first = False
     write("]" if last else "],")
 
@@ -150,7 +142,7 @@ def write_report_tail(
         # a block is JSON lines (each ends in a line break, and none holds a raw one)
         write(("," if i else "") + block[:-1].replace("\n", ","))
     write("],")
-    write('"summary":' + json.dumps(summary, separators=(",", ":")) + ",")
+    write('"summary":' + json_compact(summary) + ",")
     write('"fleet":{')
     _texts(write, "external_endpoints", fleet.stack_json("external_endpoints"))
     if not _collect(networks, write):

@@ -9,7 +9,9 @@ run as a formula are neutralised, following the OWASP guidance on CSV injection.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 #: Unicode version of ``_INVISIBLE`` (``tests/test_safe.py`` checks it against ``unicodedata``).
 INVISIBLE_UNICODE = "14.0.0"
@@ -88,3 +90,12 @@ def json_bytes(data: bytes) -> bytes:
     if data.isascii() and b"\x7f" not in data:  # the common case, in two C scans
         return data
     return _JSON_UNSAFE_UTF8.sub(_json_escape_utf8, data)
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def json_compact(data: Any) -> str:
+    """Compact JSON, as every JSON output of netnorm is written: non-ASCII text as it is, but
+    for the characters ``json_text`` escapes."""
+    return json_text(_COMPACT(data))
