@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from netnorm.render.siem import UNSPECIFIED, netnorm_fields, process_of, source_first
+
 #: ``network.iana_number`` (a keyword in ECS) by protocol.
 IANA_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "sctp": "132", "udplite": "136"}
 #: ``network.direction`` by netnorm ``direction``.
@@ -24,14 +26,12 @@ DIRECTIONS = {
 SEVERITIES = {"info": 1, "low": 2, "medium": 3, "high": 4}
 #: States of sockets that wait for peers rather than talk to one: ``event.type: info``.
 _WAITING = frozenset({"LISTEN", "BOUND"})
-#: Addresses that stand for every interface: never in ``related.ip``.
-_UNSPECIFIED = frozenset({"0.0.0.0", "::"})
 
 
 def _endpoint(ep: dict[str, Any]) -> dict[str, Any] | None:
     """An ECS ``source``/``destination`` object, or ``None`` for an end with nothing in it."""
     address, host, port = ep["address"], ep["host"], ep["port"]
-    if address in (None, "0.0.0.0", "::") and host in (None, "*") and port is None:
+    if (address is None or address in UNSPECIFIED) and host in (None, "*") and port is None:
         return None
     out: dict[str, Any] = {}
     if address is not None and not ep.get("truncated"):
@@ -57,7 +57,7 @@ def connection(row: dict[str, Any], capture: dict[str, Any]) -> dict[str, Any]:
     local, remote = _endpoint(row["local"]), _endpoint(row["remote"])
     direction = row.get("direction")
     waiting = row["state"] in _WAITING or (row.get("reach") == "none" and remote is None)
-    source, destination = (remote, local) if direction == "inbound" else (local, remote)
+    source, destination = source_first(row, local, remote)
     if waiting:
         source, destination = local, None
     doc: dict[str, Any] = {}
@@ -82,11 +82,7 @@ def connection(row: dict[str, Any], capture: dict[str, Any]) -> dict[str, Any]:
     if direction in DIRECTIONS:
         network["direction"] = DIRECTIONS[direction]
     doc["network"] = network
-    process: dict[str, Any] = {}
-    if row["pid"] is not None:
-        process["pid"] = row["pid"]
-    if row["process"]:
-        process["name"] = row["process"]
+    process = process_of(row)
     if process:
         doc["process"] = process
     if row.get("user"):
@@ -96,20 +92,13 @@ def connection(row: dict[str, Any], capture: dict[str, Any]) -> dict[str, Any]:
     ips = [
         ep["ip"]
         for ep in (local, remote)
-        if ep is not None and "ip" in ep and ep["ip"] not in _UNSPECIFIED
+        if ep is not None and "ip" in ep and ep["ip"] not in UNSPECIFIED
     ]
     if ips:
         doc["related"] = {"ip": sorted(set(ips))}
     doc["netnorm"] = {
-        "source": capture["source"],
-        "capture": capture["capture"],
-        "platform": capture["platform"],
-        "line": row["line"],
-        "state": row["state"],
-        "state_raw": row["state_raw"],
-        "reach": row.get("reach"),
+        **netnorm_fields(row, capture),
         "direction": direction,
-        "scope": {"local": row["local"]["scope"], "remote": row["remote"]["scope"]},
         "components": list(row["components"]),
     }
     return doc

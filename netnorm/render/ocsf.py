@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from netnorm.render.siem import UNSPECIFIED, netnorm_fields, process_of, source_first
+
 OCSF_VERSION = "1.7.0"
 CLASS_UID = 4001  # Network Activity
 CATEGORY_UID = 4  # Network Activity
@@ -83,11 +85,10 @@ def network_activity(row: dict[str, Any], capture: dict[str, Any], version: str)
     """
     local, remote = _endpoint(row["local"]), _endpoint(row["remote"])
     peer = remote is not None and (
-        remote.get("ip") not in (None, "0.0.0.0", "::") or "hostname" in remote
+        remote.get("ip", "0.0.0.0") not in UNSPECIFIED or "hostname" in remote
     )
     activity = _activity(row, peer)
-    inbound = row.get("direction") == "inbound"
-    src, dst = (remote, local) if inbound else (local, remote)
+    src, dst = source_first(row, local, remote)
     event: dict[str, Any] = {
         "class_uid": CLASS_UID,
         "class_name": "Network Activity",
@@ -116,11 +117,7 @@ def network_activity(row: dict[str, Any], capture: dict[str, Any], version: str)
     info["direction_id"] = DIRECTIONS.get(row.get("direction") or "", 0)
     info["boundary_id"] = BOUNDARIES.get(row.get("reach") or "", 0)
     event["connection_info"] = info
-    process: dict[str, Any] = {}
-    if row["pid"] is not None:
-        process["pid"] = row["pid"]
-    if row["process"]:
-        process["name"] = row["process"]
+    process = process_of(row)
     if process or row.get("user"):
         actor: dict[str, Any] = {}
         if process:
@@ -132,16 +129,5 @@ def network_activity(row: dict[str, Any], capture: dict[str, Any], version: str)
         event["device"] = {"hostname": capture["host"], "type_id": 0}
     if "actor" in event or "device" in event:
         event["metadata"]["profiles"] = ["host"]  # actor and device come with the host profile
-    event["unmapped"] = {
-        "netnorm": {
-            "source": capture["source"],
-            "capture": capture["capture"],
-            "platform": capture["platform"],
-            "line": row["line"],
-            "state": row["state"],
-            "state_raw": row["state_raw"],
-            "reach": row.get("reach"),
-            "scope": {"local": row["local"]["scope"], "remote": row["remote"]["scope"]},
-        }
-    }
+    event["unmapped"] = {"netnorm": netnorm_fields(row, capture)}
     return event
