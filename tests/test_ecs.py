@@ -153,3 +153,15 @@ def test_findings_are_alerts() -> None:
     medium = next(a for a in alerts if a["rule"]["id"] == "suspicious-port")
     assert medium["event"]["severity"] == 3 and medium["event"]["dataset"] == "netnorm.finding"
     assert medium["netnorm"]["lines"] and medium["message"]
+
+
+def test_parse_and_analyze_agree_on_what_waits_for_peers() -> None:
+    """A UDP socket without a peer is ``info`` in both: parse sets no reach to go by."""
+    sample = "tests/samples/windows/anob--owners.txt"
+    parsed = _documents("parse", "-f", "ecs", sample)
+    analysed = [
+        d for d in _documents("analyze", "-f", "ecs", sample) if d["event"]["kind"] == "state"
+    ]
+    assert [d["event"]["type"] for d in parsed] == [d["event"]["type"] for d in analysed]
+    udp = [d for d in parsed if d["network"]["transport"] == "udp"]
+    assert udp and all(d["event"]["type"] == ["info"] and "destination" not in d for d in udp)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netnorm.render.siem import UNSPECIFIED, netnorm_fields, process_of, source_first
+from netnorm.render.siem import UNSPECIFIED, netnorm_fields, process_of, source_first, waiting
 
 #: ``network.iana_number`` (a keyword in ECS) by protocol.
 IANA_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "sctp": "132", "udplite": "136"}
@@ -24,8 +24,6 @@ DIRECTIONS = {
 }
 #: ``event.severity`` by finding severity.
 SEVERITIES = {"info": 1, "low": 2, "medium": 3, "high": 4}
-#: States of sockets that wait for peers rather than talk to one: ``event.type: info``.
-_WAITING = frozenset({"LISTEN", "BOUND"})
 
 
 def _endpoint(ep: dict[str, Any]) -> dict[str, Any] | None:
@@ -56,9 +54,9 @@ def connection(row: dict[str, Any], capture: dict[str, Any]) -> dict[str, Any]:
     """
     local, remote = _endpoint(row["local"]), _endpoint(row["remote"])
     direction = row.get("direction")
-    waiting = row["state"] in _WAITING or (row.get("reach") == "none" and remote is None)
+    waits = waiting(row)
     source, destination = source_first(row, local, remote)
-    if waiting:
+    if waits:
         source, destination = local, None
     doc: dict[str, Any] = {}
     if capture.get("captured_at"):
@@ -66,7 +64,7 @@ def connection(row: dict[str, Any], capture: dict[str, Any]) -> dict[str, Any]:
     doc["event"] = {
         "kind": "state",
         "category": ["network"],
-        "type": ["info"] if waiting else ["connection"],
+        "type": ["info"] if waits else ["connection"],
         "module": "netnorm",
         "dataset": "netnorm.connection",
     }

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from netnorm.render.siem import UNSPECIFIED, netnorm_fields, process_of, source_first
+from netnorm.render.siem import netnorm_fields, process_of, source_first, waiting
 
 OCSF_VERSION = "1.7.0"
 CLASS_UID = 4001  # Network Activity
@@ -62,11 +62,11 @@ def _endpoint(ep: dict[str, Any]) -> dict[str, Any] | None:
     return out or None
 
 
-def _activity(row: dict[str, Any], has_peer: bool) -> int:
+def _activity(row: dict[str, Any]) -> int:
+    if waiting(row):
+        return LISTEN
     state = row["state"]
-    if state is None:  # UDP and raw sockets
-        return TRAFFIC if has_peer else LISTEN
-    return ACTIVITIES.get(state, OTHER)
+    return TRAFFIC if state is None else ACTIVITIES.get(state, OTHER)  # None: UDP with a peer
 
 
 def _milliseconds(stamp: str | None) -> int:
@@ -84,10 +84,7 @@ def network_activity(row: dict[str, Any], capture: dict[str, Any], version: str)
         version: netnorm's version, for ``metadata.product``.
     """
     local, remote = _endpoint(row["local"]), _endpoint(row["remote"])
-    peer = remote is not None and (
-        remote.get("ip", "0.0.0.0") not in UNSPECIFIED or "hostname" in remote
-    )
-    activity = _activity(row, peer)
+    activity = _activity(row)
     src, dst = source_first(row, local, remote)
     event: dict[str, Any] = {
         "class_uid": CLASS_UID,

@@ -9,6 +9,25 @@ from typing import Any, TypeVar
 UNSPECIFIED = frozenset({"0.0.0.0", "::"})
 
 End = TypeVar("End")
+#: States of sockets that wait for peers rather than talk to one.
+WAITING_STATES = frozenset({"LISTEN", "BOUND"})
+
+
+def has_peer(row: dict[str, Any]) -> bool:
+    """True when the remote end names a peer (an address other than 0.0.0.0 or ::, or a name)."""
+    remote = row["remote"]
+    address = remote["address"]
+    return (address is not None and address not in UNSPECIFIED) or remote["host"] not in (
+        None,
+        "*",
+    )
+
+
+def waiting(row: dict[str, Any]) -> bool:
+    """True for a socket that waits for peers: a listener, a bound socket, or a socket without
+    a state (UDP, raw) and without a peer. Read from the row alone, so that ``parse`` (which
+    sets no reach) and ``analyze`` say the same."""
+    return row["state"] in WAITING_STATES or (row["state"] is None and not has_peer(row))
 
 
 def source_first(row: dict[str, Any], local: End, remote: End) -> tuple[End, End]:
