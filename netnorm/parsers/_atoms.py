@@ -83,14 +83,11 @@ _HOST_NO_DOT = r"[\w%*~+\-]"
 #: and the part after its last colon has no dot. A BSD field (``10.0.0.1.22``, ``::1.6012``,
 #: ``*.80``) ends with ``.port`` instead, so no field is read by both. An IPv6 address in
 #: brackets (``[::1]:ipp`` of ``ss -r``, ``[fe80::1]%eth0:dhcpv6-client``) is one field too.
-COLON_FIELD = (
-    rf"(?:\[[^\s\[\]]{STAR}\](?:%{_HOST}{STAR})?:|(?:{_HOST}{STAR}:){PLUS}){_HOST_NO_DOT}{STAR}"
-)
+_BEFORE_PORT = rf"(?:\[[^\s\[\]]{STAR}\](?:%{_HOST}{STAR})?:|(?:{_HOST}{STAR}:){PLUS})"
+COLON_FIELD = rf"{_BEFORE_PORT}{_HOST_NO_DOT}{STAR}"
 #: Any other Windows address field: ``host:port`` (``DESKTOP-7:49670``, ``*:*``,
-#: ``[fe80::1%4]:135``, ``localhost:ms-wbt-server``).
-WINDOWS_FIELD = (
-    rf"(?:\[[^\s\[\]]{STAR}\](?:%{_HOST}{STAR})?:|(?:{_HOST}{STAR}:){PLUS}){_HOST}{STAR}"
-)
+#: ``[fe80::1%4]:135``, ``localhost:ms-wbt-server``); its port part may hold a dot.
+WINDOWS_FIELD = rf"{_BEFORE_PORT}{_HOST}{STAR}"
 
 
 def address_field(
