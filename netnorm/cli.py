@@ -548,8 +548,7 @@ def parse(
         try:
             # on the terminal that shows the bar, only a table waits for a capture's end
             with _meter(path, 1, shown=chosen is ParseFormat.table or not out.isatty()) as meter:
-                if chosen is ParseFormat.table:
-                    writer.before_print = meter.pause  # type: ignore[attr-defined]
+                writer.pause_progress = meter.pause
                 decoded, items = iter_items(
                     _source(path),
                     platform,

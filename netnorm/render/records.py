@@ -81,6 +81,10 @@ class Writer:
     """What a format does with the reader's records; each part does nothing unless a format
     says otherwise. ``netnorm.api.feed`` calls these."""
 
+    #: Called before a writer prints on the terminal itself (tables): the command line sets it
+    #: to take a progress bar on that terminal away.
+    pause_progress: Callable[[], None] | None = None
+
     def connections(self, rows: list[Row], cap: CaptureState) -> None:
         """Records of one capture, in order."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -134,25 +133,28 @@ def fitted_table(
     """A table that fits the console without splitting a value of a column outside ``WRAPS``,
     and the legend of the state words it shortened (``None`` when it shortened none).
 
-    What it gives up, step by step, until it fits: the printed state word beside the canonical
-    one and the length of the long state words (``EST``), the Scope column, the Line column;
-    then the Owner column folds into what is left, Local and Remote go on two lines of one
-    column (each address whole), and the Owner column goes. When a value is wider than any
-    table leaves room for, the rows are printed as blocks of lines instead, a value to a line.
+    What it gives up, step by step (from step ``start`` of ``_LEVELS``) until it fits: the
+    printed state word beside the canonical one and the length of the long state words
+    (``EST``), the Scope column, the Line column; then the Owner column folds into what is
+    left, Local and Remote go on two lines of one column (each address whole), and the Owner
+    column goes. When a value is wider than any table leaves room for, the rows are printed as
+    blocks of lines instead, a value to a line.
     """
-    legend: Text | None = None
-    for level in _LEVELS[start:]:
-        table, legend, needed = _shaped(title, columns, rows, level, console.width, options)
-        if needed <= console.width:
-            return table, legend
-    return _records(title, columns, rows), None
+    index = fitting_level(console, columns, rows, start)
+    if index == len(_LEVELS):
+        return _records(title, columns, rows), None
+    shape = _Shape(columns, rows, _LEVELS[index], console.width)
+    return shape.table(title, options), shape.legend()
 
 
-def fitting_level(console: Console, columns: tuple[str, ...], rows: list[list[Cell]]) -> int:
-    """The first step of ``fitted_table`` at which these rows fit (``len(_LEVELS)``: none), so
-    that the tables of one capture can share their columns."""
-    for index, level in enumerate(_LEVELS):
-        if _shaped("", columns, rows, level, console.width, {})[2] <= console.width:
+def fitting_level(
+    console: Console, columns: tuple[str, ...], rows: list[list[Cell]], start: int = 0
+) -> int:
+    """The first step of ``_LEVELS`` from ``start`` at which these rows fit the console
+    (``len(_LEVELS)``: none does), so that the tables of one capture can share their columns.
+    Only widths are measured: no table is built."""
+    for index in range(start, len(_LEVELS)):
+        if _Shape(columns, rows, _LEVELS[index], console.width).needed <= console.width:
             return index
     return len(_LEVELS)
 
@@ -175,60 +177,68 @@ def _records(title: str | Text, columns: tuple[str, ...], rows: list[list[Cell]]
     return Group(*lines)
 
 
-def _shaped(
-    title: str | Text,
-    columns: tuple[str, ...],
-    rows: list[list[Cell]],
-    level: dict[str, Any],
-    width: int,
-    options: dict[str, Any],
-) -> tuple[Table, Text | None, int]:
-    """The table of one ``_LEVELS`` step, its legend, and the width it needs: each value of a
-    column outside ``WRAPS`` on one line, and the longest word of the others."""
-    drop = set(level.get("drop", ()))
-    stack = level.get("stack", False) and "Local" in columns and "Remote" in columns
-    names: list[str] = []
-    for name in columns:
-        if name in drop or (stack and name in ("", "Remote")):
-            continue
-        names.append("Local / Remote" if stack and name == "Local" else name)
-    used: dict[str, str] = {}
-    shaped: list[list[Cell]] = []
-    for row in rows:
+class _Shape:
+    """The columns and cells of one ``_LEVELS`` step, and the width they need: each value of
+    a column outside ``WRAPS`` on one line, and the longest word of the others."""
+
+    def __init__(
+        self, columns: tuple[str, ...], rows: list[list[Cell]], level: dict[str, Any], width: int
+    ) -> None:
+        drop = set(level.get("drop", ()))
+        stack = level.get("stack", False) and "Local" in columns and "Remote" in columns
+        names: list[str] = []
+        for name in columns:
+            if name in drop or (stack and name in ("", "Remote")):
+                continue
+            names.append("Local / Remote" if stack and name == "Local" else name)
+        self.names = names
+        self.used: dict[str, str] = {}  # the short state words shown, and what they stand for
+        self.cells = [self._cells(columns, row, bool(level.get("short"))) for row in rows]
+        widths = []
+        for i, name in enumerate(names):
+            values = [_width(cells[i], name in WRAPS) for cells in self.cells]
+            widths.append(max([min(len(name), 8) if name in WRAPS else len(name), *values]))
+        chrome = 3 * len(names) + 1  # a border and a blank either side of every cell
+        self.owner_width: int | None = None
+        owner = level.get("owner")
+        if owner and "Owner" in names:
+            # the Owner column folds into what the other columns leave of the width
+            at = names.index("Owner")
+            left = width - chrome - sum(w for i, w in enumerate(widths) if i != at)
+            widths[at] = self.owner_width = max(owner, left)
+        self.needed = sum(widths) + chrome
+
+    def _cells(self, columns: tuple[str, ...], row: list[Cell], short: bool) -> list[Cell]:
         cell_of = dict(zip(columns, row, strict=True))
         cells: list[Cell] = []
-        for name in names:
+        for name in self.names:
             if name == "Local / Remote":
                 # the direction arrow, where the table has one, leads the remote address
                 arrow = cell_of.get("", "") or " "
                 cells.append(Text.assemble(cell_of["Local"], "\n", f"{arrow} ", cell_of["Remote"]))
                 continue
             cell = cell_of[name]
-            if level.get("short") and name == "State":
+            if short and name == "State":
                 cell, word = _short_state(cell)
                 if word is not None:
-                    used[str(cell)] = word
+                    self.used[str(cell)] = word
             cells.append(cell)
-        shaped.append(cells)
-    table = new_table(title, tuple(names), **options)
-    widths = []
-    for i, name in enumerate(names):
-        values = [_width(cells[i], name in WRAPS) for cells in shaped]
-        widths.append(max([min(len(name), 8) if name in WRAPS else len(name), *values]))
-    chrome = 3 * len(names) + 1  # a border and a blank either side of every cell
-    owner = level.get("owner")
-    if owner and "Owner" in names:
-        # the Owner column folds into what the other columns leave of the width
-        at = names.index("Owner")
-        left = width - chrome - sum(w for i, w in enumerate(widths) if i != at)
-        widths[at] = max(owner, left)
-        table.columns[at].max_width = widths[at]
-    for cells in shaped:
-        table.add_row(*cells)
-    legend = None
-    if used:
-        legend = Text("  " + ", ".join(f"{s} {w}" for s, w in sorted(used.items())), style="dim")
-    return table, legend, sum(widths) + chrome
+        return cells
+
+    def table(self, title: str | Text, options: dict[str, Any]) -> Table:
+        table = new_table(title, tuple(self.names), **options)
+        if self.owner_width is not None:
+            table.columns[self.names.index("Owner")].max_width = self.owner_width
+        for cells in self.cells:
+            table.add_row(*cells)
+        return table
+
+    def legend(self) -> Text | None:
+        """What the short state words stand for (``None`` when none is shown)."""
+        if not self.used:
+            return None
+        pairs = ", ".join(f"{s} {w}" for s, w in sorted(self.used.items()))
+        return Text("  " + pairs, style="dim")
 
 
 def _width(cell: Cell, words: bool = False) -> int:
@@ -282,10 +292,6 @@ def print_rows(console: Console, title: Text | str, cells: list[Cells]) -> None:
 PART = 1000
 
 
-def _nothing() -> None:
-    pass
-
-
 class TableWriter(Writer):
     """``parse --format table``: each capture's table as soon as it ends, with its first
     ``limit`` rows and one line that counts the others; with ``limit`` ``None``, every row,
@@ -298,8 +304,10 @@ class TableWriter(Writer):
         self.more = 0
         self.printed = 0  # rows of the capture already printed (``--all``)
         self.unix_rows = 0
-        #: called before printing: takes a progress bar on the same terminal away
-        self.before_print: Callable[[], None] = _nothing
+
+    def _pause(self) -> None:
+        if self.pause_progress is not None:
+            self.pause_progress()
 
     def connections(self, rows: list[Row], cap: CaptureState) -> None:
         limit = self.limit
@@ -314,7 +322,7 @@ class TableWriter(Writer):
                     safe_text(cap.source, "bold"),
                     f" #{cap.index} · rows {first:,}-{first + len(self.cells) - 1:,}",
                 )
-                self.before_print()
+                self._pause()
                 print_rows(self.console, title, self.cells)
                 self.printed += len(self.cells)
                 self.cells = []
@@ -323,7 +331,7 @@ class TableWriter(Writer):
         self.unix_rows += 1
 
     def capture(self, cap: CaptureState, decoded: Decoded) -> None:
-        self.before_print()
+        self._pause()
         console = self.console
         title = capture_title(cap.as_dict(decoded, [], []), cap.rows)
         if self.printed:
