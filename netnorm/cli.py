@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import IO, Annotated, Any, NoReturn
+from typing import IO, Annotated, Any, NoReturn, cast
 
 import typer
 from typer.core import TyperGroup
@@ -167,16 +167,12 @@ def expand_with_roots(
             yield STDIN, None
             continue
         try:
-            mode = os.stat(raw).st_mode
-        except OSError as exc:
-            fail(InputError(_stat_error(exc), raw))
+            mode = named_input(raw)
+        except InputError as exc:
+            fail(exc)
             continue
         if not stat.S_ISDIR(mode):
-            refused = special_file(mode, named=True)
-            if refused:
-                fail(InputError(refused, raw))
-            else:
-                yield raw, None
+            yield raw, None
             continue
         path = Path(raw)
         empty = True
@@ -195,6 +191,24 @@ def _stat_error(exc: OSError, missing: str = "no such file or folder") -> str:
     if isinstance(exc, FileNotFoundError):
         return missing
     return (exc.strerror or "cannot be read").lower()
+
+
+def named_input(raw: str, missing: str = "no such file or folder") -> int:
+    """The ``stat`` mode of a path named on the command line: a folder, a regular file or a
+    FIFO.
+
+    Raises:
+        InputError: it is missing (``missing`` says so), cannot be looked at, or is a device or
+            a socket.
+    """
+    try:
+        mode = os.stat(raw).st_mode
+    except OSError as exc:
+        raise InputError(_stat_error(exc, missing), raw) from None
+    refused = None if stat.S_ISDIR(mode) else special_file(mode, named=True)
+    if refused:
+        raise InputError(refused, raw)
+    return mode
 
 
 #: What ``stat`` says a path is, for the kinds of file that are not read from folders.
@@ -288,10 +302,11 @@ def _stdout(output: Path | None = None, inputs: list[str] | None = None) -> IO[s
     return out
 
 
-def table_rows(out: IO[str]) -> int:
-    """Rows of a table that fit the terminal (at least 10), or 100 when ``out`` is not one."""
+def table_rows(out: IO[str], elsewhere: int = 100) -> int:
+    """Rows of a table that fit the terminal (at least 10), or ``elsewhere`` when ``out`` is
+    not one."""
     if not out.isatty():
-        return 100
+        return elsewhere
     import shutil
 
     return max(10, shutil.get_terminal_size().lines - 8)
@@ -705,7 +720,7 @@ def analyze(
 
     out = _stdout(output, paths)
     chosen = fmt or (ReportFormat.table if out.isatty() else ReportFormat.json)
-    rows = None if show_all else (limit or (table_rows(out) if out.isatty() else 20))
+    rows = None if show_all else (limit or table_rows(out, elsewhere=20))
     overrides: dict[str, Any] = {}
     if internal:
         from netnorm.analysis.scopes import validate_networks
@@ -745,15 +760,11 @@ def analyze(
     files = batch.by_host_and_time(
         list(expand_with_roots(paths or [], Globs(include, exclude))), host, when, name_pattern
     )
+    # the formats a line per connection, written as the captures come
+    lines = (ReportFormat.jsonl, ReportFormat.ecs, ReportFormat.ocsf)
     payload: batch.Payload | None = None
-    if chosen is ReportFormat.json:
-        payload = "json"
-    elif chosen is ReportFormat.jsonl:
-        payload = "jsonl"
-    elif chosen is ReportFormat.ecs:
-        payload = "ecs"
-    elif chosen is ReportFormat.ocsf:
-        payload = "ocsf"
+    if chosen is ReportFormat.json or chosen in lines:
+        payload = cast("batch.Payload", chosen.value)
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
     processes = workers(jobs, len(files))
@@ -774,12 +785,11 @@ def analyze(
         captures: list[dict[str, Any]] = []
         times: dict[tuple[str, int], str] = {}  # capture times, for the ECS alerts
         written = read = 0
-        # closed before the spool folder goes, even when a signal stops the run: its workers
-        # are stopped first
-        lines = (ReportFormat.jsonl, ReportFormat.ecs, ReportFormat.ocsf)
-        streamed = chosen is ReportFormat.json or chosen in lines
-        streamed = streamed and out.isatty()
+        # no bar on a terminal that the output streams to
+        streamed = out.isatty() and payload not in (None, "dict")
         meter = _meter(files[0].path if len(files) == 1 else None, len(files), not streamed)
+        # the results are closed before the spool folder goes, even when a signal stops the
+        # run: their workers are stopped first
         with meter, contextlib.closing(batch.run(job, files, processes, meter)) as results:
             for result in results:
                 if len(files) > 1:
@@ -800,7 +810,7 @@ def analyze(
                         written += 1
                     elif chosen in lines:
                         _write_payload(capture, out)
-                        if capture.facts.time is not None:
+                        if chosen is ReportFormat.ecs and capture.facts.time is not None:
                             times[(capture.facts.source, capture.facts.index)] = (
                                 capture.facts.time.isoformat()
                             )
@@ -941,16 +951,8 @@ def diff(
     sides = []
     for path in (old, new):
         name = _name(path)
-        if path != STDIN:
-            try:
-                mode = os.stat(path).st_mode
-            except OSError as exc:
-                raise InputError(_stat_error(exc, "no such file"), path) from None
-            if stat.S_ISDIR(mode):
-                raise InputError("is a folder; diff compares two capture files", path)
-            refused = special_file(mode, named=True)
-            if refused:
-                raise InputError(refused, path)
+        if path != STDIN and stat.S_ISDIR(named_input(path, "no such file")):
+            raise InputError("is a folder; diff compares two capture files", path)
         captures = list(iter_capture_dicts(_source(path), platform, encoding=encoding, name=name))
         for capture in captures:
             for d in capture["diagnostics"]:
