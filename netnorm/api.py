@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from netnorm.decode import Decoded, open_lines
-from netnorm.errors import FormatError, InputError
+from netnorm.errors import FormatError, InputError, reason
 from netnorm.model.enums import Platform
 from netnorm.parsers.reader import Event, Item, Reader
 from netnorm.parsers.row import Row, as_dict
@@ -117,9 +117,13 @@ def iter_items(
             if owned:
                 stream.close()
             raise
-        reader = Reader(display, forced, host)
-        reader.undecodable = decoded.undecodable
-        reader.guessed_encoding = decoded.encoding if decoded.guessed else None
+        reader = Reader(
+            display,
+            forced,
+            host,
+            undecodable=decoded.undecodable,
+            guessed_encoding=decoded.guessed_encoding,
+        )
         all_items = reader.read(lines)
 
     def items() -> Iterator[Item]:
@@ -142,9 +146,7 @@ def iter_items(
         except UnicodeError as exc:
             raise InputError(f"cannot be decoded: {exc}", display) from None
         except OSError as exc:
-            raise InputError(
-                f"read failed: {(exc.strerror or str(exc)).lower()}", display
-            ) from None
+            raise InputError(f"read failed: {reason(exc)}", display) from None
         finally:
             if owned and stream is not None:
                 stream.close()

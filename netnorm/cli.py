@@ -21,7 +21,7 @@ from typing import IO, Annotated, Any, NoReturn, cast
 import typer
 from typer.core import TyperGroup
 
-from netnorm.errors import InputError, NetnormError, OutputError, UsageError
+from netnorm.errors import InputError, NetnormError, OutputError, UsageError, reason
 from netnorm.model.enums import Platform, Severity, StrEnum
 
 
@@ -190,7 +190,7 @@ def expand_with_roots(
 def _stat_error(exc: OSError, missing: str = "no such file or folder") -> str:
     if isinstance(exc, FileNotFoundError):
         return missing
-    return (exc.strerror or "cannot be read").lower()
+    return reason(exc, "cannot be read")
 
 
 def named_input(raw: str, missing: str = "no such file or folder") -> int:
@@ -287,8 +287,7 @@ def _stdout(output: Path | None = None, inputs: list[str] | None = None) -> IO[s
                 output, "w", encoding="utf-8", errors="backslashreplace", newline=""
             )
         except OSError as exc:
-            reason = (exc.strerror or "cannot be written").lower()
-            raise OutputError(f"cannot write: {reason}", str(output)) from None
+            raise OutputError(f"cannot write: {reason(exc)}", str(output)) from None
         st = os.fstat(State.output.fileno())
         State.output_id = (st.st_dev, st.st_ino)
         return State.output
@@ -1118,7 +1117,7 @@ def main() -> NoReturn:
         # writing failed: a full disk (ENOSPC), a quota, an I/O error; what was not written
         # cannot be flushed at exit either
         where = f" {exc.filename}" if exc.filename else " the output"
-        _err(f"Error: cannot write{where}: {(exc.strerror or str(exc)).lower()}")
+        _err(f"Error: cannot write{where}: {reason(exc)}")
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(2)
     except Exception as exc:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from netnorm.errors import FormatError, InputError
+from netnorm.errors import FormatError, InputError, reason
 
 SAMPLE_SIZE = 64 * 1024
 #: Lines longer than this (in characters) are reported as a diagnostic and not parsed.
@@ -108,9 +108,9 @@ class Decoded:
     undecodable: list[tuple[int, str]] = field(default_factory=list, compare=False)
 
     @property
-    def guessed(self) -> bool:
-        """True when the encoding is a code page chosen by its score, which can be wrong."""
-        return self.detected and not self.encoding.startswith("utf")
+    def guessed_encoding(self) -> str | None:
+        """The encoding when it is a code page chosen by its score, which can be wrong."""
+        return self.encoding if self.detected and not self.encoding.startswith("utf") else None
 
 
 _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
@@ -182,8 +182,9 @@ def mostly_utf8(sample: bytes) -> bool:
     multi-byte characters, at least ``UTF8_MARGIN`` per invalid sequence."""
     end = sample.rfind(b"\n")
     text = (sample[: end + 1] if end > 0 else sample).decode("utf-8", "surrogateescape")
-    invalid = len(_UNDECODABLE.findall(text))
-    valid = len(_NON_ASCII.findall(text)) - sum(map(len, _UNDECODABLE.findall(text)))
+    runs = _UNDECODABLE.findall(text)
+    valid = len(_NON_ASCII.findall(text)) - sum(map(len, runs))
+    invalid = len(runs)
     return valid >= UTF8_MARGIN * max(invalid, 1)
 
 
@@ -308,7 +309,7 @@ def open_lines(
     try:
         head = stream.read(SAMPLE_SIZE)
     except OSError as exc:  # EIO from /proc/self/mem, a failing disk
-        raise InputError(f"read failed: {(exc.strerror or str(exc)).lower()}", source) from None
+        raise InputError(f"read failed: {reason(exc)}", source) from None
     if encoding is not None:
         decoded = Decoded(encoding, False)
     else:

@@ -33,6 +33,11 @@ class NetnormError(ValueError):
         return f"{self.message} ({where})" if where else self.message
 
 
+def reason(exc: OSError, default: str | None = None) -> str:
+    """What an ``OSError`` says went wrong, in lower case for the middle of a sentence."""
+    return (exc.strerror or default or str(exc)).lower()
+
+
 class InputError(NetnormError):
     """An input could not be read: missing, unreadable, a folder loop, not text."""
 

@@ -74,9 +74,16 @@ class Seed:
     columns: dict[str, Any]
     locale: str | None
 
-    def reader(self, source: str, platform: Platform | None, host: str | None, line: int) -> Reader:
+    def reader(
+        self,
+        source: str,
+        platform: Platform | None,
+        host: str | None,
+        line: int,
+        guessed_encoding: str | None = None,
+    ) -> Reader:
         """A reader in the middle of such a table, in capture 0."""
-        reader = Reader(source, platform, host)
+        reader = Reader(source, platform, host, guessed_encoding=guessed_encoding)
         cap = CaptureState(
             source,
             0,
@@ -213,8 +220,7 @@ def _work(
 
     as_worker()
     try:
-        reader = seed.reader(source, platform, host, part.line)
-        reader.guessed_encoding = guessed
+        reader = seed.reader(source, platform, host, part.line, guessed)
         seeded = reader.capture
         assert seeded is not None
         signature = reader.signature()
@@ -333,7 +339,13 @@ def _state(reader: Reader) -> dict[str, Any]:
 
 def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     """The reader as the worker left it, with its capture numbers moved up by ``base``."""
-    reader = Reader(previous.source, previous.forced, previous.host)
+    reader = Reader(
+        previous.source,
+        previous.forced,
+        previous.host,
+        undecodable=previous.undecodable,
+        guessed_encoding=previous.guessed_encoding,
+    )
     cap: CaptureState | None = state["capture"]
     if cap is not None:
         if cap.index == 0 and previous.capture is not None:
@@ -346,9 +358,7 @@ def _restore(state: dict[str, Any], base: int, previous: Reader) -> Reader:
     reader.pending_dialect = next((d for d in DIALECTS if state["pending_dialect"] == d.NAME), None)
     reader.warning_open = state["warning_open"]
     reader.warning_lines = state["warning_lines"]
-    reader.undecodable = previous.undecodable
     reader.undecodable_reported = previous.undecodable_reported
-    reader.guessed_encoding = previous.guessed_encoding
     reader.deferred = state["deferred"]
     return reader
 
@@ -391,7 +401,7 @@ def split_items(
         return None
     if not cuts:
         return None
-    guessed = decoded.encoding if decoded.guessed else None
+    guessed = decoded.guessed_encoding
     items = _items(
         path, cuts, decoded.encoding, seed, source, platform, host, guessed=guessed, meter=meter
     )
@@ -466,8 +476,7 @@ def _items(
                 part.receive = part.process = _Mailbox()
             send.close()
         workers.append(part)
-    reader = Reader(source, platform, host)
-    reader.guessed_encoding = guessed
+    reader = Reader(source, platform, host, guessed_encoding=guessed)
     bad = reader.undecodable
     try:
         with open(path, "rb") as stream:

@@ -61,7 +61,15 @@ class Reader:
         host: the host recorded on every capture.
     """
 
-    def __init__(self, source: str, platform: Platform | None = None, host: str | None = None):
+    def __init__(
+        self,
+        source: str,
+        platform: Platform | None = None,
+        host: str | None = None,
+        *,
+        undecodable: list[tuple[int, str]] | None = None,
+        guessed_encoding: str | None = None,
+    ):
         self.source = source
         self.forced = platform
         self.host = host
@@ -81,10 +89,10 @@ class Reader:
         self.deferred: tuple[int, str] | None = None
         #: Lines with bytes that are not text, as the decoder notes them while it reads
         #: (``Decoded.undecodable``), and how many of them were reported.
-        self.undecodable: list[tuple[int, str]] = []
+        self.undecodable: list[tuple[int, str]] = undecodable if undecodable is not None else []
         self.undecodable_reported = 0
-        #: The encoding, when it is a code page chosen by its score (``Decoded.guessed``).
-        self.guessed_encoding: str | None = None
+        #: The encoding, when it is a code page chosen by its score (``Decoded.guessed_encoding``).
+        self.guessed_encoding = guessed_encoding
 
     def _mark(self, lineno: int) -> None:
         if self.structural is not None:
