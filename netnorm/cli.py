@@ -776,6 +776,7 @@ def analyze(
             payload=payload,
             findings_spool=store.spool,
             quiet=quiet,
+            keep=rows,
         )
         # the aggregates hold many small objects and no cycles; frequent full collections would
         # rescan all of them for every file
@@ -871,12 +872,14 @@ def analyze(
 
 
 def _write_payload(capture: Any, out: IO[str]) -> None:
-    """Write a capture a worker serialised, from memory or from its spool file."""
-    if capture.payload_file is None:
-        out.write(capture.payload)
-        return
+    """Write a capture a worker serialised, from its spool file or, when the worker was this
+    process, from the temporary file it left open."""
     from netnorm.render.records import copy_utf8
 
+    if capture.payload_file is None:
+        with capture.payload as raw:
+            copy_utf8(raw, 0, raw.tell(), out)
+        return
     with open(capture.payload_file, "rb") as raw:
         copy_utf8(raw, 0, os.fstat(raw.fileno()).st_size, out)
     os.unlink(capture.payload_file)

@@ -16,14 +16,18 @@ import shutil
 import socket
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import islice
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from netnorm.analysis.rules import SEVERITY_ORDER, endpoint_text, owner_text
 from netnorm.render.safe import json_compact
+
+if TYPE_CHECKING:
+    from netnorm.analysis.rules import Context
 
 #: How many host names a stacked row lists (the count is always complete).
 HOSTS_SHOWN = 10
@@ -39,8 +43,9 @@ class CaptureFacts:
     time: datetime | None
     connections: int
     reach: Counter[str]
-    external: list[tuple[str, str | None]]  # (ip:port, process)
-    listeners: list[tuple[str, int | None, str | None]]  # (protocol, port, process)
+    #: (ip:port, process) of the outside connections -> how many
+    external: dict[tuple[str, str | None], int]
+    listeners: set[tuple[str, int | None, str | None]]  # (protocol, port, process)
     #: identity of each ESTABLISHED outside connection -> its line. The identity is one string
     #: (see ``_identity``), not a tuple of strings: a fleet run keeps these until the end.
     established: dict[str, int]
@@ -76,58 +81,80 @@ def _wider(network: str) -> str:
     return socket.inet_ntop(socket.AF_INET6, packed[:4] + bytes(12)) + "/32"
 
 
-def facts_of(
-    capture: dict[str, Any],
-    findings: list[dict[str, Any]],
-    allowed: Callable[[dict[str, Any]], bool] | None = None,
-) -> CaptureFacts:
-    """Reduce an analysed capture to its ``CaptureFacts``.
+class FactsBuilder:
+    """Gathers a capture's ``CaptureFacts`` from its annotated connections, one at a time.
+
+    Keeps, per capture: the distinct outside endpoints with a count each, the distinct
+    listeners, and the identity of each ESTABLISHED outside connection (for persistence).
 
     Args:
-        capture: the capture, with reach set.
-        findings: its findings, counted per host.
-        allowed: says whether the allowlist covers a connection for ``persistent-external``.
+        capture: the capture's fields (``source``, ``index``, ``host``, ``captured_at``).
+        ctx: says whether the allowlist covers a connection for ``persistent-external``;
+            ``None``: it covers none.
     """
-    external = []
-    listeners = []
-    established: dict[str, int] = {}
-    listening: dict[tuple[str, int | None], tuple[str | None, bool, int]] = {}
-    for conn in capture["connections"]:
+
+    def __init__(self, capture: dict[str, Any], ctx: Context | None = None) -> None:
+        self.capture = capture
+        self.allowed = partial(ctx.allowed, "persistent-external") if ctx is not None else None
+        self.connections = 0
+        self.reach: Counter[str] = Counter()
+        self.external: Counter[tuple[str, str | None]] = Counter()
+        self.listeners: set[tuple[str, int | None, str | None]] = set()
+        self.established: dict[str, int] = {}
+        self.listening: dict[tuple[str, int | None], tuple[str | None, bool, int]] = {}
+
+    def add(self, conn: dict[str, Any]) -> None:
         reach = conn["reach"]
+        self.connections += 1
+        self.reach[reach] += 1
         if reach == "external":
             remote = conn["remote"]
-            if conn.get("direction") == "inbound":
+            if conn["direction"] == "inbound":
                 # a client's source port is its kernel's choice: the stack counts the client
                 remote = {**remote, "port": None, "service": None}
-            external.append((endpoint_text(remote), conn["process"]))
-            if conn["state"] == "ESTABLISHED" and not (allowed and allowed(conn)):
-                established[_identity(conn)] = conn["line"]
+            self.external[(endpoint_text(remote), conn["process"])] += 1
+            if conn["state"] == "ESTABLISHED" and not (self.allowed and self.allowed(conn)):
+                self.established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
-            listeners.append((conn["protocol"], conn["local"]["port"], conn["process"]))
-            key = (conn["protocol"], conn["local"]["port"])
-            wildcard = conn["local"]["address"] in ("0.0.0.0", "::") or (
-                conn["local"]["address"] is None and conn["local"]["host"] is None
+            local = conn["local"]
+            key = (conn["protocol"], local["port"])
+            self.listeners.add((*key, conn["process"]))
+            wildcard = local["address"] in ("0.0.0.0", "::") or (
+                local["address"] is None and local["host"] is None
             )
-            before = listening.get(key)
-            listening[key] = (
+            before = self.listening.get(key)
+            self.listening[key] = (
                 conn["process"] or (before[0] if before else None),
                 wildcard or bool(before and before[1]),
                 before[2] if before else conn["line"],
             )
-    time = capture.get("captured_at")
-    return CaptureFacts(
-        source=capture["source"],
-        index=capture["index"],
-        host=capture["host"],
-        time=datetime.fromisoformat(time) if isinstance(time, str) else time,
-        connections=len(capture["connections"]),
-        reach=Counter(c["reach"] for c in capture["connections"]),
-        external=external,
-        listeners=listeners,
-        established=established,
-        findings=Counter(f["severity"] for f in findings),
-        listening=listening,
-    )
+
+    def finish(self, findings: list[dict[str, Any]]) -> CaptureFacts:
+        """The facts, with the capture's ``findings`` counted by severity."""
+        capture = self.capture
+        time = capture.get("captured_at")
+        return CaptureFacts(
+            source=capture["source"],
+            index=capture["index"],
+            host=capture["host"],
+            time=datetime.fromisoformat(time) if isinstance(time, str) else time,
+            connections=self.connections,
+            reach=self.reach,
+            external=dict(self.external),
+            listeners=self.listeners,
+            established=self.established,
+            findings=Counter(f["severity"] for f in findings),
+            listening=self.listening,
+        )
+
+
+def facts_of(capture: dict[str, Any], findings: list[dict[str, Any]]) -> CaptureFacts:
+    """The ``CaptureFacts`` of a capture held whole, whose connections carry reach and
+    direction."""
+    builder = FactsBuilder(capture)
+    for conn in capture["connections"]:
+        builder.add(conn)
+    return builder.finish(findings)
 
 
 class _Stack:
@@ -205,7 +232,8 @@ class Fleet:
         names = self._names
         label = names.setdefault(facts.label, facts.label)
         endpoints = self.endpoints
-        for endpoint, process in facts.external:
+        external = 0
+        for (endpoint, process), count in facts.external.items():
             if process is not None:  # one copy of each name, not one per endpoint
                 process = names.setdefault(process, process)
             stack = endpoints.get(endpoint)
@@ -213,8 +241,9 @@ class Fleet:
                 stack = endpoints[endpoint] = _Stack(label, process)
             else:
                 stack.add(label, process)
-            stack.connections += 1
-        for protocol, port, process in set(facts.listeners):
+            stack.connections += count
+            external += count
+        for protocol, port, process in facts.listeners:
             self.listeners[(protocol, port, process)].add(label, None)
         host = self.hosts.setdefault(
             label,
@@ -229,11 +258,11 @@ class Fleet:
         self.reach.update(facts.reach)
         host["captures"] += 1
         host["connections"] += facts.connections
-        host["external"] += len(facts.external)
+        host["external"] += external
         for severity, count in facts.findings.items():
             host["findings"][severity] += count
-        facts.external = []  # keep only what persistence needs
-        facts.listeners = []
+        facts.external = {}  # keep only what persistence needs
+        facts.listeners = set()
         if facts.time is None:
             return  # cannot be ordered in time: left out of persistence
         if self.in_order:

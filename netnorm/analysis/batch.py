@@ -8,19 +8,21 @@ little more than write text and fold aggregates, so two workers really are faste
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from netnorm.analysis.audit import CaptureFacts, EncodedFindings
-from netnorm.analysis.engine import analyze_capture
+from netnorm.analysis.engine import CaptureAnalysis
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
 from netnorm.analysis.scopes import Classifier
 from netnorm.errors import NetnormError
-from netnorm.render.safe import json_compact
+from netnorm.parsers.row import Row
+from netnorm.render.records import dumps, jsonl_lines
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -45,6 +47,9 @@ class Job:
     findings_spool: str | None = None
     #: leave notices out of ``FileResult.diagnostics``
     quiet: bool = False
+    #: with the ``dict`` payload, the connections of each reach kept for a table (``None``:
+    #: all of them)
+    keep: int | None = None
 
 
 #: Diagnostics a file's result carries for stderr; the rest are counted (the JSON report has
@@ -126,7 +131,8 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     """Parse and analyse one file (``-`` is stdin); never raises for bad input."""
     import sys
 
-    from netnorm.api import iter_capture_dicts
+    from netnorm.api import iter_items
+    from netnorm.parsers.reader import Event
 
     path = named.path
     name = "<stdin>" if path == "-" else path
@@ -153,58 +159,218 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
         else:
             result.more_diagnostics += 1
 
+    analysis = CaptureAnalysis(classifier, job.config)
+    rows = RowSpool()
+    unix: list[dict[str, Any]] = []
     try:
-        for capture in iter_capture_dicts(
-            source,
-            job.platform,
-            host=host,
-            encoding=job.encoding,
-            name=name,
-            diagnostic=diagnostic,
-            meter=meter,
-        ):
-            capture["captured_at"] = time.isoformat() if time else None
-            capture["captured_at_source"] = time_source
-            findings, facts = analyze_capture(capture, classifier, job.config)
-            encoded = EncodedFindings.of(findings)
-            if job.findings_spool is not None:
-                encoded = encoded.spool(job.findings_spool)
-            out = CaptureOut(facts, encoded)
-            text = None
-            if job.payload == "json":
-                text = json_compact(capture)  # one line per capture
-            elif job.payload == "dict":
-                out.payload = capture
-            elif job.payload is not None:  # a line per connection: JSONL, ECS or OCSF
-                document = _documents(job.payload, capture)
-                text = "".join(
-                    json_compact(document(conn)) + "\n" for conn in capture["connections"]
-                )
-            if text is not None and job.spool is not None:
-                handle, out.payload_file = tempfile.mkstemp(dir=job.spool, suffix=".json")
-                # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
-                with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as spooled:
-                    spooled.write(text)
-            elif text is not None:
-                out.payload = text
-            result.captures.append(out)
+        decoded, items = iter_items(
+            source, job.platform, host=host, encoding=job.encoding, name=name, meter=meter
+        )
+        for kind, payload, _cap in items:
+            if kind == Event.CONNECTION:
+                analysis.scan(payload)
+                rows.add(payload)
+            elif kind == Event.DIAGNOSTIC:
+                diagnostic(payload)
+            elif kind == Event.UNIX:
+                if job.payload == "json":  # the only output that shows them
+                    unix.append(payload)
+            elif kind == Event.CAPTURE:
+                capture = payload.as_dict(decoded, [], unix)
+                capture["captured_at"] = time.isoformat() if time else None
+                capture["captured_at_source"] = time_source
+                result.captures.append(_second_pass(job, analysis, capture, rows))
+                analysis = CaptureAnalysis(classifier, job.config)
+                rows, unix = RowSpool(), []
     except NetnormError as exc:
         result.error = str(exc)
+    finally:
+        rows.close()
     return result
 
 
-def _documents(payload: str, capture: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-    """The function from a connection of ``capture`` to its line of ``payload`` (``jsonl``,
-    ``ecs`` or ``ocsf``)."""
-    head = {
-        "source": capture["source"],
-        "capture": capture["index"],
-        "platform": capture["platform"],
-        "host": capture["host"],
-    }
+def _second_pass(
+    job: Job, analysis: CaptureAnalysis, capture: dict[str, Any], rows: RowSpool
+) -> CaptureOut:
+    """Annotate and judge a capture's rows again from ``rows``, writing its payload as they go."""
+    analysis.start(capture)
+    add = analysis.add
+    sink = _sink(job, capture)
+    for batch in rows:
+        sink.add([add(conn) for conn in batch])
+    findings, facts = analysis.finish()
+    encoded = EncodedFindings.of(findings)
+    if job.findings_spool is not None:
+        encoded = encoded.spool(job.findings_spool)
+    out = CaptureOut(facts, encoded)
+    sink.finish(out)
+    return out
+
+
+class RowSpool:
+    """A capture's rows between the two passes: held as they are while they are few, pickled
+    in batches into a temporary file once there are more than ``HELD`` (pickle keeps every
+    value exact, tuples and big integers too, and reads back in a few microseconds a row)."""
+
+    #: Rows held in memory before the spool goes to disk: a fleet's captures are mostly small.
+    HELD = 20_000
+
+    def __init__(self) -> None:
+        self.held: list[list[Row]] = []
+        self.count = 0
+        self.file: IO[bytes] | None = None
+
+    def add(self, rows: list[Row]) -> None:
+        self.count += len(rows)
+        if self.file is not None:
+            pickle.dump(rows, self.file, pickle.HIGHEST_PROTOCOL)
+            return
+        self.held.append(rows)
+        if self.count > self.HELD:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
+            for held in self.held:
+                pickle.dump(held, self.file, pickle.HIGHEST_PROTOCOL)
+            self.held = []
+
+    def __iter__(self) -> Iterator[list[Row]]:
+        """The batches of rows, in order, each read once."""
+        while self.held:
+            yield self.held.pop(0)
+        if self.file is None:
+            return
+        self.file.seek(0)
+        load = pickle.load
+        while True:
+            try:
+                yield load(self.file)
+            except EOFError:
+                break
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        self.held = []
+
+
+class _Sink:
+    """Where the second pass writes a capture's payload, batch by batch."""
+
+    def add(self, conns: list[Row]) -> None:
+        """Annotated rows, in order."""
+
+    def finish(self, out: CaptureOut) -> None:
+        """Put the payload in ``out``."""
+
+
+class _FileSink(_Sink):
+    """A payload of text, written as it comes to a file: in ``Job.spool`` for the main
+    process to copy from, or an anonymous temporary file when the main process is this one."""
+
+    def __init__(self, spool: str | None) -> None:
+        if spool is None:
+            self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (the CLI closes it)
+            self.path = None
+        else:
+            handle, self.path = tempfile.mkstemp(dir=spool, suffix=".json")
+            self.file = os.fdopen(handle, "wb")
+
+    def finish(self, out: CaptureOut) -> None:
+        if self.path is None:
+            self.file.flush()
+            out.payload = self.file
+        else:
+            self.file.close()
+            out.payload_file = self.path
+
+
+class _JsonSink(_FileSink):
+    """The capture as one JSON text: its fields, with its connections in place."""
+
+    def __init__(self, spool: str | None, capture: dict[str, Any]) -> None:
+        super().__init__(spool)
+        text = dumps(capture)
+        # the first such bytes are the key: inside a string value a quote is escaped
+        at = text.index(_CONNECTIONS) + len(_CONNECTIONS) - 1
+        self.file.write(text[:at])
+        self.rest = text[at:]
+        self.first = True
+
+    def add(self, conns: list[Row]) -> None:
+        if conns:
+            self.file.write((b"" if self.first else b",") + b",".join([dumps(c) for c in conns]))
+            self.first = False
+
+    def finish(self, out: CaptureOut) -> None:
+        self.file.write(self.rest)
+        super().finish(out)
+
+
+_CONNECTIONS = b',"connections":[]'
+
+
+class _LinesSink(_FileSink):
+    """A JSON line per connection: JSONL, ECS or OCSF."""
+
+    def __init__(self, spool: str | None, payload: str, capture: dict[str, Any]) -> None:
+        super().__init__(spool)
+        self.payload = payload
+        head = {
+            "source": capture["source"],
+            "capture": capture["index"],
+            "platform": capture["platform"],
+            "host": capture["host"],
+        }
+        self.prefix = dumps(head)[:-1] + b","
+        self.document = _documents(payload, {**head, "captured_at": capture["captured_at"]})
+
+    def add(self, conns: list[Row]) -> None:
+        if self.document is None:
+            self.file.write(jsonl_lines(conns, self.prefix))
+        else:
+            document = self.document
+            self.file.write(b"".join([dumps(document(conn)) + b"\n" for conn in conns]))
+
+
+class _KeptSink(_Sink):
+    """The capture for a table or Markdown: its first ``keep`` connections of each reach,
+    and how many each reach has."""
+
+    def __init__(self, keep: int | None, capture: dict[str, Any]) -> None:
+        self.keep = keep
+        self.capture = capture
+        self.kept: list[Row] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, conns: list[Row]) -> None:
+        counts, keep = self.counts, self.keep
+        for conn in conns:
+            reach = conn["reach"]
+            seen = counts.get(reach, 0)
+            counts[reach] = seen + 1
+            if keep is None or seen < keep:
+                self.kept.append(conn)
+
+    def finish(self, out: CaptureOut) -> None:
+        out.payload = {**self.capture, "connections": self.kept, "reach_counts": self.counts}
+
+
+def _sink(job: Job, capture: dict[str, Any]) -> _Sink:
+    payload = job.payload
+    if payload is None:
+        return _Sink()
+    if payload == "dict":
+        return _KeptSink(job.keep, capture)
+    if payload == "json":
+        return _JsonSink(job.spool, capture)
+    return _LinesSink(job.spool, payload, capture)
+
+
+def _documents(payload: str, context: dict[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
+    """The function from a connection to its document of ``payload`` (``ecs`` or ``ocsf``);
+    ``None`` for ``jsonl``, whose lines are the rows behind their capture's fields."""
     if payload == "jsonl":
-        return lambda conn: {**head, **conn}
-    context = {**head, "captured_at": capture["captured_at"]}
+        return None
     if payload == "ecs":
         from netnorm.render.ecs import connection
 

@@ -26,22 +26,9 @@ EPHEMERAL: dict[str, tuple[int, int]] = {
 WELL_KNOWN = 1024
 
 
-def _listening(conn: dict[str, Any]) -> bool:
+def listening(conn: dict[str, Any]) -> bool:
     state = conn["state"]
     return state == "LISTEN" or (state is None and conn["remote"]["port"] is None)
-
-
-def set_directions(capture: dict[str, Any]) -> None:
-    """Set ``direction`` on every connection of an annotated capture (``reach`` set)."""
-    conns = capture["connections"]
-    listened = {
-        (c["protocol"], c["local"]["port"])
-        for c in conns
-        if _listening(c) and c["local"]["port"] is not None
-    }
-    low, high = EPHEMERAL.get(capture["platform"], (49152, 65535))
-    for conn in conns:
-        conn["direction"] = direction(conn, listened, low, high)
 
 
 def direction(
@@ -49,7 +36,7 @@ def direction(
 ) -> str | None:
     """The direction of one connection (see the module docstring)."""
     local_port, remote_port = conn["local"]["port"], conn["remote"]["port"]
-    if _listening(conn) or remote_port is None or conn["state"] == "BOUND":
+    if listening(conn) or remote_port is None or conn["state"] == "BOUND":
         return None
     if conn["reach"] == "self":
         return "local"

@@ -1,52 +1,113 @@
-"""Run the analysis over captures: set scope and reach, apply the rules, count."""
+"""Run the analysis over captures: set scope, reach and direction, apply the rules, count.
+
+A capture is analysed in two passes over its rows (``CaptureAnalysis``), because a row's reach
+and direction depend on the rest of the capture: a peer is this machine when the capture has
+the peer's address as a local address, and a connection was accepted when the capture listens
+on its local port. The first pass (``scan``) keeps only those sets of the capture (its own
+addresses, its listening ports, its newest socket creation times); the second (``add``)
+annotates each row, gives it to the rules and to the fleet facts, and forgets it. Between the
+two, the CLI keeps the rows in a spool file (``netnorm.analysis.batch``), so memory holds what
+the rules and the report keep, not the rows.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from functools import partial
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from netnorm.analysis.audit import CaptureFacts, Fleet, facts_of, parse_duration
-from netnorm.analysis.direction import set_directions
-from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context
+from netnorm.analysis.audit import CaptureFacts, FactsBuilder, Fleet, parse_duration
+from netnorm.analysis.direction import EPHEMERAL, direction, listening
+from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context, Rule, moment
 from netnorm.analysis.scopes import Classifier
 from netnorm.model.enums import Reach, Scope
 
 if TYPE_CHECKING:
     from netnorm.analysis.config import Settings
 
+Conn = dict[str, Any]
 
-def annotate(capture: dict[str, Any], classifier: Classifier) -> None:
-    """Set ``local.scope``, ``remote.scope``, ``reach`` and ``direction`` on every connection
-    of a capture.
 
-    Endpoint dicts from the parser are shared between rows, so each row gets its own copies.
+class CaptureAnalysis:
+    """One capture, analysed in two passes: ``scan`` every row, ``start`` with the capture's
+    fields, ``add`` every row again (in the same order), then ``finish``.
+
+    Args:
+        classifier: the run's address classifier.
+        config: the run's settings.
     """
-    conns = capture["connections"]
-    scoped = []
-    own: set[str] = set()
-    for conn in conns:
-        local_scope = classifier.scope(conn["local"])
-        remote_scope = classifier.scope(conn["remote"])
-        scoped.append((local_scope, remote_scope))
-        address = conn["local"]["address"]
-        if address is not None and local_scope is not Scope.UNSPECIFIED:
-            own.add(address)
-    own_addresses = frozenset(own)
-    for conn, (local_scope, remote_scope) in zip(conns, scoped, strict=True):
-        conn["local"] = {**conn["local"], "scope": local_scope.value}
-        conn["remote"] = {**conn["remote"], "scope": remote_scope.value}
+
+    def __init__(self, classifier: Classifier, config: Settings) -> None:
+        self.classifier = classifier
+        self.config = config
+        self.own: set[str] = set()
+        self.listened: set[tuple[str, int | None]] = set()
+        self.newest_aware: datetime | None = None
+        self.newest_naive: datetime | None = None
+        self.rows = 0
+
+    def scan(self, rows: Iterable[Conn]) -> None:
+        """The first pass: the capture's own addresses, listening ports and newest socket
+        creation times."""
+        scope = self.classifier.scope
+        own, listened = self.own, self.listened
+        unspecified = Scope.UNSPECIFIED
+        for row in rows:
+            self.rows += 1
+            local = row["local"]
+            address = local["address"]
+            if address is not None and address not in own and scope(local) is not unspecified:
+                own.add(address)
+            if listening(row) and local["port"] is not None:
+                listened.add((row["protocol"], local["port"]))
+            if row["created_at"] is not None:
+                self._created(row["created_at"])
+
+    def _created(self, text: Any) -> None:
+        created = moment(text)
+        if created is None:
+            return
+        if created.tzinfo is not None:
+            if self.newest_aware is None or created > self.newest_aware:
+                self.newest_aware = created
+        elif self.newest_naive is None or created > self.newest_naive:
+            self.newest_naive = created
+
+    def start(self, capture: dict[str, Any]) -> None:
+        """Begin the second pass: ``capture`` has every field but its connections (which it
+        may have or not; they are not read)."""
+        self.capture = capture
+        self.ctx = Context(capture, self.config, self.newest_aware, self.newest_naive)
+        self.rules = [rule(self.ctx) for rule in RULES]
+        self.adders = [rule.add for rule in self.rules if type(rule).add is not Rule.add]
+        self.facts = FactsBuilder(capture, self.ctx)
+        self.own_addresses = frozenset(self.own)
+        self.low, self.high = EPHEMERAL.get(capture["platform"], (49152, 65535))
+
+    def add(self, conn: Conn) -> Conn:
+        """Annotate one row of the second pass (``scope``, ``reach``, ``direction``), in
+        place, and give it to the rules. Endpoint dicts may be shared between rows, so the row
+        gets copies of its own."""
+        classifier = self.classifier
+        local, remote = conn["local"], conn["remote"]
+        local_scope = classifier.scope(local)
+        remote_scope = classifier.scope(remote)
+        conn["local"] = {**local, "scope": local_scope.value}
+        conn["remote"] = remote = {**remote, "scope": remote_scope.value}
         conn["reach"] = classifier.reach(
-            conn["state"], conn["remote"], remote_scope, own_addresses
+            conn["state"], remote, remote_scope, self.own_addresses
         ).value
-    set_directions(capture)
+        conn["direction"] = direction(conn, self.listened, self.low, self.high)
+        for add in self.adders:
+            add(conn)
+        self.facts.add(conn)
+        return conn
 
-
-def findings_for(capture: dict[str, Any], config: Settings) -> list[dict[str, Any]]:
-    """Every rule's findings for one annotated capture."""
-    ctx = Context(capture, config)
-    return [finding for rule in RULES for finding in rule(ctx)]
+    def finish(self) -> tuple[list[dict[str, Any]], CaptureFacts]:
+        """The capture's findings, in rule order, and what the fleet view keeps of it."""
+        findings = [finding for rule in self.rules for finding in rule.findings()]
+        return findings, self.facts.finish(findings)
 
 
 def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -77,11 +138,15 @@ def summarize_fleet(fleet: Fleet, severities: Counter[str]) -> dict[str, Any]:
 def analyze_capture(
     capture: dict[str, Any], classifier: Classifier, config: Settings
 ) -> tuple[list[dict[str, Any]], CaptureFacts]:
-    """Annotate one capture, run the rules, and reduce it to what the fleet view keeps."""
-    annotate(capture, classifier)
-    findings = findings_for(capture, config)
-    allowed = partial(Context(capture, config).allowed, "persistent-external")
-    return findings, facts_of(capture, findings, allowed)
+    """Annotate one capture held whole (its connections in place), run the rules, and reduce
+    it to what the fleet view keeps."""
+    analysis = CaptureAnalysis(classifier, config)
+    conns = capture["connections"]
+    analysis.scan(conns)
+    analysis.start(capture)
+    for conn in conns:
+        analysis.add(conn)
+    return analysis.finish()
 
 
 def analyze_dicts(captures: Iterable[dict[str, Any]], config: Settings) -> dict[str, Any]:

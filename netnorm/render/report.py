@@ -106,16 +106,17 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int | None) -> Non
             title.append(safe_text(capture["host"]))
         console.print(title)
         groups = []
+        reached = _reach_counts(capture)
         for reach in REACH_ORDER:
             conns = [c for c in capture["connections"] if c["reach"] == reach]
             if conns:
-                groups.append((reach, conns, _group_rows(reach, conns[:limit])))
+                groups.append((reach, reached[reach], _group_rows(reach, conns[:limit])))
         # the groups of a capture give up the same columns, so that they read alike
         start = max((fitting_level(console, GROUP_COLUMNS, r) for _, _, r in groups), default=0)
-        for reach, conns, rows in groups:
+        for reach, count, rows in groups:
             table, legend = fitted_table(
                 console,
-                f"{REACH_TITLES[reach]} ({len(conns)})",
+                f"{REACH_TITLES[reach]} ({count})",
                 GROUP_COLUMNS,
                 rows,
                 start=start,
@@ -124,14 +125,23 @@ def print_report(report: dict[str, Any], out: IO[str], limit: int | None) -> Non
             console.print(table)
             if legend is not None:
                 console.print(legend)
-            if len(rows) < len(conns):
-                console.print(f"  … {len(conns) - len(rows):,} more (use --all or -f jsonl)")
+            if len(rows) < count:
+                console.print(f"  … {count - len(rows):,} more (use --all or -f jsonl)")
     s = report["summary"]
     reach = ", ".join(f"{k} {v}" for k, v in s["reach"].items() if v)
     sev = ", ".join(f"{k} {v}" for k, v in s["findings"].items() if v) or "none"
     console.print(
         f"\n{s['captures']} capture(s), {s['connections']} connections ({reach}); findings: {sev}"
     )
+
+
+def _reach_counts(capture: dict[str, Any]) -> Counter[str]:
+    """How many connections of each reach the capture has: ``reach_counts`` when it holds
+    only the first rows of each (``netnorm.analysis.batch``), else its connections counted."""
+    counts = capture.get("reach_counts")
+    if counts is not None:
+        return Counter(counts)
+    return Counter(c["reach"] for c in capture["connections"])
 
 
 GROUP_COLUMNS = ("Proto", "Local", "", "Remote", "Scope", "State", "Owner", "Line")
@@ -273,6 +283,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         lines.append("")
     for capture in report["captures"]:
         outside = [c for c in capture["connections"] if c["reach"] in ("external", "unknown")]
+        reached = _reach_counts(capture)
+        outside_total = reached["external"] + reached["unknown"]
         head = f"## {md(capture['source'])} #{capture['index']} ({capture['platform']}"
         head += f", {md(capture['host'])})" if capture["host"] else ")"
         lines += [head, "", f"Command: `{md(capture['options']['command'])}`", ""]
@@ -290,6 +302,8 @@ def markdown_report(report: dict[str, Any]) -> str:
                 f"{md(endpoint_text(c['remote']))} | {md(state_text(c))} | {md(owner_text(c))} | "
                 f"{c['line']} |"
             )
+        if outside_total > len(outside):
+            lines += ["", f"… {outside_total - len(outside):,} more (use --all or -f jsonl)"]
         lines.append("")
     return "\n".join(lines)
 
