@@ -16,7 +16,7 @@ import shutil
 import socket
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -97,6 +97,7 @@ class FactsBuilder:
         self.capture = capture
         self.allowed = partial(ctx.allowed, "persistent-external") if ctx is not None else None
         self.connections = 0
+        self.names: dict[str, str] = {}
         self.reach: Counter[str] = Counter()
         self.external: Counter[tuple[str, str | None]] = Counter()
         self.listeners: set[tuple[str, int | None, str | None]] = set()
@@ -112,25 +113,31 @@ class FactsBuilder:
             if conn["direction"] == "inbound":
                 # a client's source port is its kernel's choice: the stack counts the client
                 remote = {**remote, "port": None, "service": None}
-            self.external[(endpoint_text(remote), conn["process"])] += 1
+            process = conn["process"]
+            if process is not None:  # one copy of each name: rows read back each have their own
+                process = self.names.setdefault(process, process)
+            self.external[(endpoint_text(remote), process)] += 1
             if conn["state"] == "ESTABLISHED" and not (self.allowed and self.allowed(conn)):
                 self.established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
             local = conn["local"]
             key = (conn["protocol"], local["port"])
-            self.listeners.add((*key, conn["process"]))
+            process = conn["process"]
+            if process is not None:
+                process = self.names.setdefault(process, process)
+            self.listeners.add((*key, process))
             wildcard = local["address"] in ("0.0.0.0", "::") or (
                 local["address"] is None and local["host"] is None
             )
             before = self.listening.get(key)
             self.listening[key] = (
-                conn["process"] or (before[0] if before else None),
+                process or (before[0] if before else None),
                 wildcard or bool(before and before[1]),
                 before[2] if before else conn["line"],
             )
 
-    def finish(self, findings: list[dict[str, Any]]) -> CaptureFacts:
-        """The facts, with the capture's ``findings`` counted by severity."""
+    def finish(self, severities: dict[str, int]) -> CaptureFacts:
+        """The facts, with the capture's findings counted by severity."""
         capture = self.capture
         time = capture.get("captured_at")
         return CaptureFacts(
@@ -143,7 +150,7 @@ class FactsBuilder:
             external=dict(self.external),
             listeners=self.listeners,
             established=self.established,
-            findings=Counter(f["severity"] for f in findings),
+            findings=Counter(severities),
             listening=self.listening,
         )
 
@@ -154,7 +161,7 @@ def facts_of(capture: dict[str, Any], findings: list[dict[str, Any]]) -> Capture
     builder = FactsBuilder(capture)
     for conn in capture["connections"]:
         builder.add(conn)
-    return builder.finish(findings)
+    return builder.finish(Counter(f["severity"] for f in findings))
 
 
 class _Stack:
@@ -668,17 +675,25 @@ class EncodedFindings:
     segments: dict[str, Segment] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, findings: list[dict[str, Any]]) -> EncodedFindings:
-        lines: dict[str, list[str]] = {}
-        rules: Counter[tuple[str, str]] = Counter()
+    def of(cls, findings: Iterable[dict[str, Any]], spool: str | None = None) -> EncodedFindings:
+        """Serialise findings as they come; with ``spool``, straight into this process's
+        spool files there (see ``spool``), so that a capture with many findings never holds
+        them all."""
+        if spool is None:
+            lines: dict[str, list[str]] = {}
+            rules: Counter[tuple[str, str]] = Counter()
+            for f in findings:
+                lines.setdefault(f["severity"], []).append(json_compact(f) + "\n")
+                rules[(f["severity"], f["rule"])] += 1
+            return cls(
+                {severity: "".join(texts) for severity, texts in lines.items()},
+                {severity: len(texts) for severity, texts in lines.items()},
+                dict(rules),
+            )
+        writer = _SegmentWriter(spool)
         for f in findings:
-            lines.setdefault(f["severity"], []).append(json_compact(f) + "\n")
-            rules[(f["severity"], f["rule"])] += 1
-        return cls(
-            {severity: "".join(texts) for severity, texts in lines.items()},
-            {severity: len(texts) for severity, texts in lines.items()},
-            dict(rules),
-        )
+            writer.add(f)
+        return writer.finish()
 
     def spool(self, folder: str) -> EncodedFindings:
         """Move the blocks to this process's spool files in ``folder``."""
@@ -691,6 +706,50 @@ class EncodedFindings:
             handle.write(data)
             segments[severity] = (handle.name, offset, len(data))
         return EncodedFindings({}, self.counts, self.rules, segments)
+
+
+class _SegmentWriter:
+    """Findings of one capture appended to the spool files of this process, a block of lines
+    at a time; each severity's lines stay one segment, since one process writes one capture at
+    a time."""
+
+    #: Bytes of a severity gathered before a write.
+    BLOCK = 1 << 16
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.pending: dict[str, list[bytes]] = {}
+        self.sizes: Counter[str] = Counter()
+        self.segments: dict[str, Segment] = {}
+        self.counts: Counter[str] = Counter()
+        self.rules: Counter[tuple[str, str]] = Counter()
+
+    def add(self, finding: dict[str, Any]) -> None:
+        severity = finding["severity"]
+        # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
+        data = (json_compact(finding) + "\n").encode("utf-8", "backslashreplace")
+        self.pending.setdefault(severity, []).append(data)
+        self.sizes[severity] += len(data)
+        self.counts[severity] += 1
+        self.rules[(severity, finding["rule"])] += 1
+        if self.sizes[severity] >= self.BLOCK:
+            self._write(severity)
+
+    def _write(self, severity: str) -> None:
+        data = b"".join(self.pending.pop(severity, []))
+        self.sizes[severity] = 0
+        if not data:
+            return
+        handle = _spool_file(self.folder, severity)
+        offset = handle.tell()
+        handle.write(data)
+        path, start, length = self.segments.get(severity, (handle.name, offset, 0))
+        self.segments[severity] = (path, start, length + len(data))
+
+    def finish(self) -> EncodedFindings:
+        for severity in list(self.pending):
+            self._write(severity)
+        return EncodedFindings({}, dict(self.counts), dict(self.rules), self.segments)
 
 
 class FindingStore:

@@ -198,11 +198,8 @@ def _second_pass(
     sink = _sink(job, capture)
     for batch in rows:
         sink.add([add(conn) for conn in batch])
-    findings, facts = analysis.finish()
-    encoded = EncodedFindings.of(findings)
-    if job.findings_spool is not None:
-        encoded = encoded.spool(job.findings_spool)
-    out = CaptureOut(facts, encoded)
+    encoded = EncodedFindings.of(analysis.findings(), job.findings_spool)
+    out = CaptureOut(analysis.facts(encoded.counts), encoded)
     sink.finish(out)
     return out
 

@@ -13,7 +13,7 @@ the rules and the report keep, not the rows.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from netnorm.analysis.config import Settings
 
 Conn = dict[str, Any]
+
+
+#: The text of each scope and reach (an enum's ``value`` is a property: slower than this).
+_VALUE: dict[Scope | Reach, str] = {member: member.value for member in (*Scope, *Reach)}
 
 
 class CaptureAnalysis:
@@ -81,7 +85,7 @@ class CaptureAnalysis:
         self.ctx = Context(capture, self.config, self.newest_aware, self.newest_naive)
         self.rules = [rule(self.ctx) for rule in RULES]
         self.adders = [rule.add for rule in self.rules if type(rule).add is not Rule.add]
-        self.facts = FactsBuilder(capture, self.ctx)
+        self.facts_builder = FactsBuilder(capture, self.ctx)
         self.own_addresses = frozenset(self.own)
         self.low, self.high = EPHEMERAL.get(capture["platform"], (49152, 65535))
 
@@ -93,21 +97,25 @@ class CaptureAnalysis:
         local, remote = conn["local"], conn["remote"]
         local_scope = classifier.scope(local)
         remote_scope = classifier.scope(remote)
-        conn["local"] = {**local, "scope": local_scope.value}
-        conn["remote"] = remote = {**remote, "scope": remote_scope.value}
-        conn["reach"] = classifier.reach(
-            conn["state"], remote, remote_scope, self.own_addresses
-        ).value
+        conn["local"] = {**local, "scope": _VALUE[local_scope]}
+        conn["remote"] = remote = {**remote, "scope": _VALUE[remote_scope]}
+        conn["reach"] = _VALUE[
+            classifier.reach(conn["state"], remote, remote_scope, self.own_addresses)
+        ]
         conn["direction"] = direction(conn, self.listened, self.low, self.high)
         for add in self.adders:
             add(conn)
-        self.facts.add(conn)
+        self.facts_builder.add(conn)
         return conn
 
-    def finish(self) -> tuple[list[dict[str, Any]], CaptureFacts]:
-        """The capture's findings, in rule order, and what the fleet view keeps of it."""
-        findings = [finding for rule in self.rules for finding in rule.findings()]
-        return findings, self.facts.finish(findings)
+    def findings(self) -> Iterator[dict[str, Any]]:
+        """The capture's findings, in rule order, once every row was added."""
+        for rule in self.rules:
+            yield from rule.findings()
+
+    def facts(self, severities: dict[str, int]) -> CaptureFacts:
+        """What the fleet view keeps of the capture, with its findings counted by severity."""
+        return self.facts_builder.finish(severities)
 
 
 def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -146,7 +154,8 @@ def analyze_capture(
     analysis.start(capture)
     for conn in conns:
         analysis.add(conn)
-    return analysis.finish()
+    findings = list(analysis.findings())
+    return findings, analysis.facts(Counter(f["severity"] for f in findings))
 
 
 def analyze_dicts(captures: Iterable[dict[str, Any]], config: Settings) -> dict[str, Any]:

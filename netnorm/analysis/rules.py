@@ -14,7 +14,7 @@ lists (the peers), and nothing of connections that match no group. See docs/anal
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -133,28 +133,46 @@ class Rule:
         yield from self.found
 
 
-@dataclass
 class _Group:
     """A group of connections as a rule keeps it: how many, their lines, the distinct peers,
-    who opened them, and the first one's owner."""
+    who opened them, and the first one's owner. Most groups have one peer, which is kept as a
+    string until a second one comes."""
 
-    pid: Any = None
-    process: Any = None
-    count: int = 0
-    lines: list[int] = field(default_factory=list)
-    peers: set[str] = field(default_factory=set)
-    directions: dict[str, int] = field(default_factory=dict)
+    __slots__ = ("count", "directions", "lines", "peers", "pid", "process")
+
+    def __init__(self) -> None:
+        self.pid: Any = None
+        self.process: Any = None
+        self.count = 0
+        self.lines: list[int] = []
+        self.peers: str | set[str] | None = None
+        self.directions: dict[str, int] | None = None
 
     def add(self, conn: Conn, peer: str) -> None:
         if not self.count:
             self.pid, self.process = conn["pid"], conn["process"]
         self.count += 1
         self.lines.append(conn["line"])
-        self.peers.add(peer)
+        peers = self.peers
+        if peers is None:
+            self.peers = peer
+        elif isinstance(peers, str):
+            if peer != peers:
+                self.peers = {peers, peer}
+        else:
+            peers.add(peer)
+
+    def sorted_peers(self) -> list[str]:
+        peers = self.peers
+        if peers is None:
+            return []
+        return [peers] if isinstance(peers, str) else sorted(peers)
 
     def add_direction(self, conn: Conn) -> None:
-        direction = conn.get("direction")
+        direction = conn["direction"]
         if direction in _DIRECTION_SET:
+            if self.directions is None:
+                self.directions = {}
             self.directions[direction] = self.directions.get(direction, 0) + 1
 
     def owner(self) -> str:
@@ -162,7 +180,8 @@ class _Group:
 
     def counted_directions(self) -> dict[str, int]:
         """How many connections went each way, in ``DIRECTIONS`` order, zeros left out."""
-        return {d: self.directions[d] for d in DIRECTIONS if self.directions.get(d)}
+        counts = self.directions or {}
+        return {d: counts[d] for d in DIRECTIONS if counts.get(d)}
 
 
 _DIRECTION_SET = frozenset(DIRECTIONS)
@@ -190,7 +209,7 @@ class SynReceived(Rule):
         limits = ctx.config.thresholds
         for local, group in self.groups.items():
             count = group.count
-            sources = sorted(group.peers)
+            sources = group.sorted_peers()
             evidence = {
                 "local": local,
                 "count": count,
@@ -267,7 +286,7 @@ class ExternalEstablished(_PerProcess):
 
     def findings(self) -> Iterator[Finding]:
         for (pid, process), group in self.groups.items():
-            remotes = sorted(group.peers)
+            remotes = group.sorted_peers()
             directions = group.counted_directions()
             how = ", ".join(f"{n} {d}" for d, n in directions.items())
             yield self.ctx.finding(
@@ -373,7 +392,7 @@ class CloseWaitBuildup(Rule):
         for who, group in self.groups.items():
             if group.count < self.ctx.config.thresholds.close_wait:
                 continue
-            remotes = sorted(group.peers)
+            remotes = group.sorted_peers()
             yield self.ctx.finding(
                 "close-wait-buildup",
                 "low",
@@ -445,7 +464,7 @@ class ExposedListener(Rule):
         for (protocol, port, _owner), group in sorted(
             self.groups.items(), key=lambda item: (item[0][0], item[0][1] or 0)
         ):
-            addresses = sorted(group.peers)
+            addresses = group.sorted_peers()
             who = f", owned by {group.owner()}" if group.pid is not None or group.process else ""
             yield self.ctx.finding(
                 "exposed-listener",
@@ -610,7 +629,7 @@ class ShellExternal(_PerProcess):
 
     def findings(self) -> Iterator[Finding]:
         for (pid, process), group in self.groups.items():
-            remotes = sorted(group.peers)
+            remotes = group.sorted_peers()
             directions = group.counted_directions()
             how = ", ".join(f"{n} {d}" for d, n in directions.items())
             yield self.ctx.finding(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from functools import lru_cache
+from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
 
 from netnorm.analysis.ranges import IPV4, IPV6
@@ -43,10 +44,15 @@ def address_scope(address: str) -> Scope:
     Raises:
         ValueError: ``address`` is not an IP address.
     """
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv4Address):
-        return _v4(int(ip))
-    value = int(ip)
+    # inet_pton, not ipaddress: this runs once per distinct peer of a capture, and is as
+    # strict (no leading zeros, no short IPv4 forms)
+    text = address.split("%", 1)[0]
+    try:
+        if ":" not in text:
+            return _v4(int.from_bytes(inet_pton(AF_INET, text), "big"))
+        value = int.from_bytes(inet_pton(AF_INET6, text), "big")
+    except OSError:
+        raise ValueError(f"{address!r} is not an IP address") from None
     for start, end, scope in _IPV6:
         if start <= value <= end:
             if scope is not None:
