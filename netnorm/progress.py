@@ -13,6 +13,8 @@ from typing import Any
 
 #: Seconds a run takes before its bar appears.
 DELAY = 2.0
+#: Seconds the bar stays away after a table was printed.
+RESHOW = 1.0
 
 
 class Meter:
@@ -35,6 +37,7 @@ class Meter:
         self.unit = unit
         self.done = 0
         self.started = time.monotonic()
+        self.paused = -RESHOW
         self._progress: Any = None
         self._task: Any = None
 
@@ -50,7 +53,8 @@ class Meter:
         if not self.enabled:
             return
         if self._progress is None:
-            if time.monotonic() - self.started < DELAY:
+            now = time.monotonic()
+            if now - self.started < DELAY or now - self.paused < RESHOW:
                 return
             self._show()
         self._progress.update(self._task, completed=self.done)
@@ -83,9 +87,12 @@ class Meter:
         self._progress.start()
 
     def pause(self) -> None:
-        """Take the bar away while something is printed on the terminal; the next step of the
-        work shows it again, below what was printed."""
+        """Take the bar away while something is printed on the terminal; a step of the work
+        ``RESHOW`` seconds later shows it again, below what was printed (not at once: the end
+        of the input comes right after the last table, and a bar drawn then could be erased
+        over the lines printed after it)."""
         self.close()
+        self.paused = time.monotonic()
 
     def close(self) -> None:
         """Take the bar away (if it was shown)."""
