@@ -16,13 +16,16 @@ import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import IO, Annotated, Any, NoReturn, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 from typer.core import TyperGroup
 
 from netnorm.errors import InputError, NetnormError, OutputError, UsageError, reason
 from netnorm.model.enums import Platform, Severity, StrEnum
+
+if TYPE_CHECKING:
+    from netnorm.render.parquet import ParquetWriter
 
 
 class _Group(TyperGroup):
@@ -78,6 +81,7 @@ class ParseFormat(str, Enum):
     json = "json"
     csv = "csv"
     ecs = "ecs"
+    parquet = "parquet"
 
 
 class ReportFormat(str, Enum):
@@ -87,6 +91,7 @@ class ReportFormat(str, Enum):
     markdown = "markdown"
     ecs = "ecs"
     ocsf = "ocsf"
+    parquet = "parquet"
 
 
 class State:
@@ -301,6 +306,25 @@ def _stdout(output: Path | None = None, inputs: list[str] | None = None) -> IO[s
     return out
 
 
+def _parquet_writer(output: Path | None, inputs: list[str]) -> ParquetWriter:
+    """The writer of ``--format parquet``: a dataset folder, which must not be standard output
+    or lie in a folder being read."""
+    if output is None or str(output) == STDIN:
+        raise UsageError("--format parquet writes a dataset folder: give it with --output DIR")
+    target = os.path.realpath(output)
+    for raw in inputs:
+        if raw != STDIN and os.path.isdir(raw):
+            folder = os.path.realpath(raw)
+            if target == folder or target.startswith(folder.rstrip(os.sep) + os.sep):
+                raise UsageError(f"--output {output} is inside the input folder {raw}")
+    from netnorm.render.parquet import ParquetWriter
+
+    try:
+        return ParquetWriter(output)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {reason(exc)}", str(output)) from None
+
+
 def table_rows(out: IO[str], elsewhere: int = 100) -> int:
     """Rows of a table that fit the terminal (at least 10), or ``elsewhere`` when ``out`` is
     not one."""
@@ -447,6 +471,19 @@ def workers(jobs: int | None, work: int) -> int:
     return max(1, min(jobs or cpus, cpus, work))
 
 
+DatasetOutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file instead of standard output (the default format is then "
+        "the one for files); - is standard output. With --format parquet: the dataset's "
+        "folder.",
+        show_default=False,
+    ),
+]
+
+
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Do not print notices (netstat's own warnings).")
 ]
@@ -517,7 +554,7 @@ def parse(
     show_all: Annotated[
         bool, typer.Option("--all", help="Show every row in the table (printed in parts).")
     ] = False,
-    output: OutputOpt = None,
+    output: DatasetOutputOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
 ) -> None:
@@ -535,13 +572,23 @@ def parse(
       netnorm parse --format csv c.txt > c.csv
 
       netnorm parse --format json --host web01 web01.txt
+
+      netnorm parse --format parquet --output dataset/ captures/
     """
     from netnorm.api import feed, iter_items
-    from netnorm.render.records import writer_for
+    from netnorm.render.records import Writer, writer_for
 
-    out = _stdout(output, paths)
-    chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
-    writer = writer_for(chosen.value, out, None if show_all else (limit or table_rows(out)))
+    writer: Writer
+    chosen: ParseFormat
+    parquet = None
+    if fmt is ParseFormat.parquet:
+        out = _stdout()
+        writer = parquet = _parquet_writer(output, paths or [])
+        chosen = fmt
+    else:
+        out = _stdout(output, paths)
+        chosen = fmt or (ParseFormat.table if out.isatty() else ParseFormat.jsonl)
+        writer = writer_for(chosen.value, out, None if show_all else (limit or table_rows(out)))
     unrecognised = printed = 0
 
     def diagnostic(d: dict[str, Any]) -> None:
@@ -554,9 +601,15 @@ def parse(
         if printed <= DIAGNOSTICS_SHOWN:
             print_diagnostic(d, name, quiet)
 
-    for path in expand(paths or [], Globs(include, exclude)):
+    for path, root in expand_with_roots(paths or [], Globs(include, exclude)):
         name = _name(path)
         printed = 0
+        if parquet is not None:
+            from netnorm.analysis.batch import name_file
+
+            # a dataset is partitioned by host and date: found as analyze finds them
+            named = name_file(path, root, host, None, None)
+            parquet.host, parquet.captured_at = named.host, named.time
         # a large file is read in parts (JSONL only); the parts are bounded by its size
         parts = workers(jobs, MAX_JOBS) if chosen is ParseFormat.jsonl else 1
         try:
@@ -583,6 +636,12 @@ def parse(
             fail(error)  # after the diagnostics, as analyze prints them
     writer.close()
     out.flush()
+    if parquet is not None and not quiet:
+        written = parquet.written
+        _err(
+            f"{_name(str(output))}: wrote {written:,} connections (parquet, partitioned by "
+            "platform, host and date)"
+        )
     if State.failed or (strict and unrecognised):
         if strict and unrecognised and not State.failed:
             _err(f"Error: {unrecognised} lines were not recognised or reported errors (--strict)")
@@ -687,7 +746,7 @@ def analyze(
     host: HostOpt = None,
     encoding: EncodingOpt = None,
     quiet: QuietOpt = False,
-    output: OutputOpt = None,
+    output: DatasetOutputOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
 ) -> None:
@@ -717,7 +776,12 @@ def analyze(
     from netnorm.analysis.naming import NamePattern, parse_time
     from netnorm.analysis.rules import SEVERITY_ORDER
 
-    out = _stdout(output, paths)
+    parquet = None
+    if fmt is ReportFormat.parquet:
+        out = _stdout()
+        parquet = _parquet_writer(output, paths or [])
+    else:
+        out = _stdout(output, paths)
     chosen = fmt or (ReportFormat.table if out.isatty() else ReportFormat.json)
     rows = None if show_all else (limit or table_rows(out, elsewhere=20))
     overrides: dict[str, Any] = {}
@@ -762,7 +826,7 @@ def analyze(
     # the formats a line per connection, written as the captures come
     lines = (ReportFormat.jsonl, ReportFormat.ecs, ReportFormat.ocsf)
     payload: batch.Payload | None = None
-    if chosen is ReportFormat.json or chosen in lines:
+    if chosen is ReportFormat.json or chosen in lines or chosen is ReportFormat.parquet:
         payload = cast("batch.Payload", chosen.value)
     elif len(files) == 1:
         payload = "dict"  # one file: the table and Markdown show its connections
@@ -786,7 +850,7 @@ def analyze(
         times: dict[tuple[str, int], str] = {}  # capture times, for the ECS alerts
         written = read = 0
         # no bar on a terminal that the output streams to
-        streamed = out.isatty() and payload not in (None, "dict")
+        streamed = out.isatty() and payload not in (None, "dict", "parquet")
         meter = _meter(files[0].path if len(files) == 1 else None, len(files), not streamed)
         # the results are closed before the spool folder goes, even when a signal stops the
         # run: their workers are stopped first
@@ -808,6 +872,8 @@ def analyze(
                         out.write("," if written else '{"captures":[')
                         _write_payload(capture, out)
                         written += 1
+                    elif parquet is not None:
+                        parquet.add_batches(capture.head, _payload_batches(capture))
                     elif chosen in lines:
                         _write_payload(capture, out)
                         if chosen is ReportFormat.ecs and capture.facts.time is not None:
@@ -824,6 +890,13 @@ def analyze(
         persistent = fleet.persistent()
         store.add(persistent)
         summary = summarize_fleet(fleet, store.counts)
+        if parquet is not None:
+            parquet.close()
+            if not quiet:
+                _err(
+                    f"{_name(str(output))}: wrote {parquet.written:,} connections (parquet, "
+                    "partitioned by platform, host and date)"
+                )
         if chosen is ReportFormat.json:
             from netnorm.render.report_json import write_report_tail
 
@@ -840,7 +913,7 @@ def analyze(
             for found in store.iter():
                 stamp = times.get((found["source"], found["capture"]))
                 out.write(dumps(ecs_finding(found, stamp)).decode("utf-8") + "\n")
-        elif chosen not in lines:
+        elif chosen not in lines and parquet is None:
             several = summary["captures"] > 1
             report = {
                 "captures": captures,
@@ -883,6 +956,24 @@ def _write_payload(capture: Any, out: IO[str]) -> None:
     with open(capture.payload_file, "rb") as raw:
         copy_utf8(raw, 0, os.fstat(raw.fileno()).st_size, out)
     os.unlink(capture.payload_file)
+
+
+def _payload_batches(capture: Any) -> Iterator[list[dict[str, Any]]]:
+    """The batches of annotated rows a worker pickled (``--format parquet``)."""
+    import pickle
+
+    raw = capture.payload if capture.payload_file is None else open(capture.payload_file, "rb")  # noqa: SIM115
+    try:
+        raw.seek(0)
+        while True:
+            try:
+                yield pickle.load(raw)
+            except EOFError:
+                break
+    finally:
+        raw.close()
+        if capture.payload_file is not None:
+            os.unlink(capture.payload_file)
 
 
 def _meter(path: str | None, files: int, shown: bool = True) -> Any:

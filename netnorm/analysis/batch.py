@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from netnorm.analysis.config import Settings
 
-Payload = Literal["json", "jsonl", "ecs", "ocsf", "dict"]
+Payload = Literal["json", "jsonl", "ecs", "ocsf", "parquet", "dict"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class CaptureOut:
     findings: EncodedFindings  # serialised here, in the worker
     payload: Any = None
     payload_file: str | None = None  # the serialised capture, left in ``Job.spool``
+    #: the capture's fields a row of a dataset carries (``parquet``)
+    head: dict[str, Any] | None = None
 
 
 @dataclass
@@ -329,6 +331,30 @@ class _LinesSink(_FileSink):
             self.file.write(b"".join([dumps(document(conn)) + b"\n" for conn in conns]))
 
 
+class _RowsSink(_FileSink):
+    """The annotated rows themselves, pickled in batches, for the main process to write into
+    a dataset (``parquet``)."""
+
+    def __init__(self, spool: str | None, capture: dict[str, Any]) -> None:
+        super().__init__(spool)
+        time = capture["captured_at"]
+        self.head = {
+            "source": capture["source"],
+            "capture": capture["index"],
+            "platform": capture["platform"],
+            "host": capture["host"],
+            "captured_at": datetime.fromisoformat(time) if isinstance(time, str) else time,
+        }
+
+    def add(self, conns: list[Row]) -> None:
+        if conns:
+            pickle.dump(conns, self.file, pickle.HIGHEST_PROTOCOL)
+
+    def finish(self, out: CaptureOut) -> None:
+        out.head = self.head
+        super().finish(out)
+
+
 class _KeptSink(_Sink):
     """The capture for a table or Markdown: its first ``keep`` connections of each reach,
     and how many each reach has."""
@@ -360,6 +386,8 @@ def _sink(job: Job, capture: dict[str, Any]) -> _Sink:
         return _KeptSink(job.keep, capture)
     if payload == "json":
         return _JsonSink(job.spool, capture)
+    if payload == "parquet":
+        return _RowsSink(job.spool, capture)
     return _LinesSink(job.spool, payload, capture)
 
 

@@ -1,0 +1,234 @@
+"""Parquet datasets for DuckDB, Spark and pandas: ``--format parquet --output DIR``.
+
+Connections become Arrow record batches with one fixed schema (``arrow_schema``): the fields of
+a JSONL row, endpoints, the timer and owners as structs, plus ``captured_at`` and ``date``.
+They are written as a hive-partitioned dataset, ``DIR/platform=linux/host=web01/date=
+2026-11-20/<run>-<n>.parquet``, in row groups of at most ``ROWS`` rows: memory holds one
+batch of that size, whatever the input. Every run adds files with a name of its own, so a
+dataset grows by running netnorm again on new captures.
+
+pyarrow comes with the ``parquet`` extra (``pip install 'netnorm[parquet]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import IO, TYPE_CHECKING, Any
+
+from netnorm.errors import UsageError
+from netnorm.parsers.row import CONNECTION_FIELDS, Row
+from netnorm.render.records import Writer, dumps
+
+if TYPE_CHECKING:
+    from netnorm.decode import Decoded
+    from netnorm.parsers.capture import CaptureState
+
+#: Rows gathered before a write: one row group per partition of them.
+ROWS = 65_536
+
+#: The partition columns, in the order of the folders.
+PARTITIONS = ("platform", "host", "date")
+
+
+def pyarrow() -> Any:
+    """The pyarrow module, or a usage error that names the extra to install."""
+    try:
+        import pyarrow as pa
+        import pyarrow.dataset  # the writer needs it loaded
+    except ImportError:
+        raise UsageError("--format parquet needs pyarrow: pip install 'netnorm[parquet]'") from None
+    return pa
+
+
+def arrow_schema() -> Any:
+    """The Arrow schema of every Parquet file netnorm writes (``docs/usage.md`` lists it)."""
+    pa = pyarrow()
+    text, integer, flag = pa.string(), pa.int64(), pa.bool_()  # 64 bits: no value is cut
+    endpoint = pa.struct(
+        [
+            ("address", text),
+            ("port", integer),
+            ("host", text),
+            ("service", text),
+            ("zone", text),
+            ("truncated", flag),
+            ("scope", text),
+            ("printed", text),
+        ]
+    )
+    timer = pa.struct(
+        [
+            ("kind", text),
+            ("kind_raw", text),
+            ("seconds", pa.float64()),
+            ("retransmits", integer),
+            ("probes", integer),
+        ]
+    )
+    owner = pa.struct([("pid", integer), ("process", text), ("fd", integer), ("access", text)])
+    types = {
+        "local": endpoint,
+        "remote": endpoint,
+        "pid": integer,
+        "process_truncated": flag,
+        "components": pa.list_(text),
+        "recv_q": integer,
+        "send_q": integer,
+        "inode": integer,
+        "timer": timer,
+        "owners": pa.list_(owner),
+        "counters": text,  # their values mix numbers and text: one JSON object per row
+        "line": integer,
+    }
+    return pa.schema(
+        [
+            ("source", text),
+            ("capture", pa.int32()),
+            ("platform", text),
+            ("host", text),
+            *((name, types.get(name, text)) for name in CONNECTION_FIELDS),
+            ("captured_at", pa.timestamp("us", tz="UTC")),
+            ("date", text),
+        ]
+    )
+
+
+class ParquetWriter(Writer):
+    """Connections into a hive-partitioned Parquet dataset under ``folder``.
+
+    Args:
+        folder: the dataset's folder (made when missing).
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.pa = pyarrow()
+        self.folder = os.fspath(folder)
+        if os.path.exists(self.folder) and not os.path.isdir(self.folder):
+            raise UsageError(f"--output {self.folder} is a file; parquet writes a folder")
+        self.schema = arrow_schema()
+        self.row_schema = self.pa.schema([self.schema.field(name) for name in CONNECTION_FIELDS])
+        self.batches: list[Any] = []
+        self.rows = 0
+        self.written = 0
+        self.files = 0
+        self.run = uuid.uuid4().hex[:12]
+        #: the capture time of the source being read (set by the command line)
+        self.captured_at: datetime | None = None
+        #: the host of the source being read when its captures name none
+        self.host: str | None = None
+
+    def connections(self, rows: list[Row], cap: CaptureState) -> None:
+        platform = cap.platform.value if cap.platform is not None else None
+        self.add(rows, cap.source, cap.index, platform, cap.host or self.host, self.captured_at)
+
+    def add(
+        self,
+        rows: Iterable[Row],
+        source: str,
+        capture: int,
+        platform: str | None,
+        host: str | None,
+        captured_at: datetime | None,
+    ) -> None:
+        """Rows of one capture, with the capture's fields."""
+        pa = self.pa
+        records = [_record(row) for row in rows]
+        if not records:
+            return
+        try:
+            batch = pa.RecordBatch.from_pylist(records, schema=self.row_schema)
+        except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+            # a number beyond 64 bits (a hostile queue column): null, as no type holds it
+            batch = pa.RecordBatch.from_pylist(
+                [_fitted(r) for r in records], schema=self.row_schema
+            )
+        count = len(records)
+        when = captured_at.astimezone(timezone.utc) if captured_at is not None else None
+        head = [
+            pa.repeat(pa.scalar(source, pa.string()), count),
+            pa.repeat(pa.scalar(capture, pa.int32()), count),
+            pa.repeat(pa.scalar(platform, pa.string()), count),
+            pa.repeat(pa.scalar(host, pa.string()), count),
+        ]
+        tail = [
+            pa.repeat(pa.scalar(when, self.schema.field("captured_at").type), count),
+            pa.repeat(pa.scalar(when.date().isoformat() if when else None, pa.string()), count),
+        ]
+        self.batches.append(
+            pa.RecordBatch.from_arrays([*head, *batch.columns, *tail], schema=self.schema)
+        )
+        self.rows += count
+        if self.rows >= ROWS:
+            self.flush()
+
+    def add_batches(self, head: dict[str, Any] | None, batches: Iterable[list[Row]]) -> None:
+        """Batches of rows of one capture whose fields are ``head`` (``source``, ``capture``,
+        ``platform``, ``host``, ``captured_at``)."""
+        assert head is not None
+        for rows in batches:
+            self.add(
+                rows,
+                head["source"],
+                head["capture"],
+                head["platform"],
+                head["host"],
+                head["captured_at"],
+            )
+
+    def capture(self, cap: CaptureState, decoded: Decoded) -> None:
+        """Nothing: a capture's rows are written with the rows of others."""
+
+    def flush(self) -> None:
+        if not self.batches:
+            return
+        import pyarrow.dataset as ds
+
+        table = self.pa.Table.from_batches(self.batches, schema=self.schema)
+        self.batches, self.rows = [], 0
+        ds.write_dataset(
+            table,
+            self.folder,
+            format="parquet",
+            partitioning=ds.partitioning(
+                self.pa.schema([self.schema.field(name) for name in PARTITIONS]), flavor="hive"
+            ),
+            basename_template=f"{self.run}-{self.files:05d}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            max_rows_per_group=ROWS,
+        )
+        self.files += 1
+        self.written += table.num_rows
+
+    def close(self) -> None:
+        self.flush()
+
+
+def _record(row: Row) -> dict[str, Any]:
+    counters = row["counters"]
+    return {**row, "counters": dumps(counters).decode("utf-8") if counters else None}
+
+
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _fitted(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with integers no Arrow type holds set to null."""
+
+    def fit(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value if _INT64[0] <= value <= _INT64[1] else None
+        if isinstance(value, dict):
+            return {k: fit(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [fit(v) for v in value]
+        return value
+
+    return {k: fit(v) for k, v in record.items()}
+
+
+def writer(out: IO[str]) -> Writer:
+    """Parquet has no stream form: the command line gives a folder (``--output``)."""
+    raise UsageError("--format parquet writes a dataset folder: give it with --output DIR")
