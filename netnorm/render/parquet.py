@@ -135,17 +135,16 @@ class ParquetWriter(Writer):
     ) -> None:
         """Rows of one capture, with the capture's fields."""
         pa = self.pa
-        records = [_record(row) for row in rows]
-        if not records:
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
             return
         try:
-            batch = pa.RecordBatch.from_pylist(records, schema=self.row_schema)
+            columns = [self._column(name, rows) for name in CONNECTION_FIELDS]
         except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
             # a number beyond 64 bits (a hostile queue column): null, as no type holds it
-            batch = pa.RecordBatch.from_pylist(
-                [_fitted(r) for r in records], schema=self.row_schema
-            )
-        count = len(records)
+            fitted = [_fitted(row) for row in rows]
+            columns = [self._column(name, fitted) for name in CONNECTION_FIELDS]
+        count = len(rows)
         when = captured_at.astimezone(timezone.utc) if captured_at is not None else None
         head = [
             pa.repeat(pa.scalar(source, pa.string()), count),
@@ -158,11 +157,19 @@ class ParquetWriter(Writer):
             pa.repeat(pa.scalar(when.date().isoformat() if when else None, pa.string()), count),
         ]
         self.batches.append(
-            pa.RecordBatch.from_arrays([*head, *batch.columns, *tail], schema=self.schema)
+            pa.RecordBatch.from_arrays([*head, *columns, *tail], schema=self.schema)
         )
         self.rows += count
         if self.rows >= ROWS:
             self.flush()
+
+    def _column(self, name: str, rows: list[Row]) -> Any:
+        """One field of the rows as an Arrow array: a column at a time converts about twice
+        as fast as a list of records."""
+        values = [row[name] for row in rows]
+        if name == "counters":
+            values = [dumps(v).decode("utf-8") if v else None for v in values]
+        return self.pa.array(values, type=self.row_schema.field(name).type)
 
     def add_batches(self, head: dict[str, Any] | None, batches: Iterable[list[Row]]) -> None:
         """Batches of rows of one capture whose fields are ``head`` (``source``, ``capture``,
@@ -206,15 +213,10 @@ class ParquetWriter(Writer):
         self.flush()
 
 
-def _record(row: Row) -> dict[str, Any]:
-    counters = row["counters"]
-    return {**row, "counters": dumps(counters).decode("utf-8") if counters else None}
-
-
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-def _fitted(record: dict[str, Any]) -> dict[str, Any]:
+def _fitted(record: Row) -> Row:
     """The record with integers no Arrow type holds set to null."""
 
     def fit(value: Any) -> Any:
