@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import json
 import os
 import stat
@@ -94,6 +95,11 @@ class ReportFormat(str, Enum):
     parquet = "parquet"
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class State:
     """Per-run flags shared by the commands."""
 
@@ -158,18 +164,19 @@ def expand(paths: list[str], globs: Globs | None = None) -> Iterator[str]:
 
 
 def expand_with_roots(
-    paths: list[str], globs: Globs | None = None
+    paths: list[str], globs: Globs | None = None, urls: bool = False
 ) -> Iterator[tuple[str, str | None]]:
     """Like ``expand``, with the folder given on the command line for files found inside one.
-    Files named on the command line are read whatever ``globs`` say."""
+    Files named on the command line are read whatever ``globs`` say; with ``urls``, a path
+    with a scheme (``s3://``, ``file://``) is given on as it is, for fsspec to read."""
     if not paths:
         if sys.stdin.isatty():
             _err("reading netstat output from the terminal; end with Ctrl-D (see --help)")
         yield STDIN, None
         return
     for raw in paths:
-        if raw == STDIN:
-            yield STDIN, None
+        if raw == STDIN or (urls and "://" in raw):
+            yield raw, None
             continue
         try:
             mode = named_input(raw)
@@ -729,6 +736,25 @@ def analyze(
         ),
     ] = None,
     jobs: JobsOpt = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Where the files are analysed: local processes, or a Dask cluster (dask: a "
+            "local cluster of --jobs workers, unless --scheduler names one; needs "
+            "netnorm[dask]).",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="The Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (implies --engine "
+            "dask). Its workers must have netnorm and read the paths or URLs given.",
+            show_default=False,
+        ),
+    ] = None,
     limit: Annotated[
         int | None,
         typer.Option(
@@ -821,7 +847,10 @@ def analyze(
         NamePattern(name_pattern)  # reject a bad pattern before reading anything
     # each host's captures in time order: persistence then follows runs as files arrive
     files = batch.by_host_and_time(
-        list(expand_with_roots(paths or [], Globs(include, exclude))), host, when, name_pattern
+        list(expand_with_roots(paths or [], Globs(include, exclude), urls=True)),
+        host,
+        when,
+        name_pattern,
     )
     # the formats a line per connection, written as the captures come
     lines = (ReportFormat.jsonl, ReportFormat.ecs, ReportFormat.ocsf)
@@ -845,7 +874,8 @@ def analyze(
         # the aggregates hold many small objects and no cycles; frequent full collections would
         # rescan all of them for every file
         gc.set_threshold(100_000, 50, 1000)
-        fleet = Fleet(parse_duration(settings.thresholds.persist_min), in_order=True)
+        persist = parse_duration(settings.thresholds.persist_min)
+        fleet = Fleet(persist, in_order=True)
         captures: list[dict[str, Any]] = []
         times: dict[tuple[str, int], str] = {}  # capture times, for the ECS alerts
         written = read = 0
@@ -854,7 +884,19 @@ def analyze(
         meter = _meter(files[0].path if len(files) == 1 else None, len(files), not streamed)
         # the results are closed before the spool folder goes, even when a signal stops the
         # run: their workers are stopped first
-        with meter, contextlib.closing(batch.run(job, files, processes, meter)) as results:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(meter)
+            on_cluster = None
+            if engine is Engine.dask or scheduler is not None:
+                from netnorm.analysis import cluster
+
+                dask = stack.enter_context(cluster.client(scheduler, processes))
+                on_cluster = cluster.DaskRun(job, files, dask, persist)
+                results: Iterator[batch.FileResult] = on_cluster.results()
+            else:
+                results = stack.enter_context(
+                    contextlib.closing(batch.run(job, files, processes, meter))
+                )
             for result in results:
                 if len(files) > 1:
                     meter.advance()
@@ -866,7 +908,8 @@ def analyze(
                     continue
                 for capture in result.captures:
                     read += 1
-                    fleet.add(capture.facts)
+                    if on_cluster is None:  # else the cluster merges them
+                        fleet.add(capture.facts)
                     store.add_encoded(capture.findings)
                     if chosen is ReportFormat.json:
                         out.write("," if written else '{"captures":[')
@@ -882,6 +925,8 @@ def analyze(
                             )
                     elif capture.payload is not None:
                         captures.append(capture.payload)
+            if on_cluster is not None:
+                fleet = on_cluster.fleet(persist)
         if not read:
             # nothing was read: no report, so that nothing on stdout reads as an all-clear
             if not State.failed:
@@ -949,6 +994,9 @@ def _write_payload(capture: Any, out: IO[str]) -> None:
     process, from the temporary file it left open."""
     from netnorm.render.records import copy_utf8
 
+    if isinstance(capture.payload, bytes):  # from a cluster's worker
+        out.write(capture.payload.decode("utf-8", "surrogatepass"))
+        return
     if capture.payload_file is None:
         with capture.payload as raw:
             copy_utf8(raw, 0, raw.tell(), out)
@@ -962,7 +1010,12 @@ def _payload_batches(capture: Any) -> Iterator[list[dict[str, Any]]]:
     """The batches of annotated rows a worker pickled (``--format parquet``)."""
     import pickle
 
-    raw = capture.payload if capture.payload_file is None else open(capture.payload_file, "rb")  # noqa: SIM115
+    if isinstance(capture.payload, bytes):  # from a cluster's worker
+        raw: Any = io.BytesIO(capture.payload)
+    elif capture.payload_file is None:
+        raw = capture.payload
+    else:
+        raw = open(capture.payload_file, "rb")  # noqa: SIM115
     try:
         raw.seek(0)
         while True:

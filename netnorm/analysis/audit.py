@@ -277,6 +277,36 @@ class Fleet:
         else:
             self.series[label].append(facts)
 
+    def merge(self, other: Fleet) -> Fleet:
+        """Fold in the aggregates of another part of the run, whose captures come after this
+        one's in the run's order (a tree reduction: ``netnorm.analysis.cluster``). Both must
+        keep their captures for persistence (``in_order`` False); returns this fleet."""
+        assert not self.in_order and not other.in_order, "only parts that kept their series"
+        names = self._names
+        for key, stack in other.endpoints.items():
+            mine = self.endpoints.get(key)
+            if mine is None:
+                self.endpoints[key] = stack
+            else:
+                mine.merge(stack)
+        for listener, stack in other.listeners.items():
+            self.listeners[listener].merge(stack)
+        for label, host in other.hosts.items():
+            names.setdefault(label, label)
+            mine_host = self.hosts.get(label)
+            if mine_host is None:
+                self.hosts[label] = host
+                continue
+            for count in ("captures", "connections", "external"):
+                mine_host[count] += host[count]
+            for severity, count in host["findings"].items():
+                mine_host["findings"][severity] += count
+        self.reach.update(other.reach)
+        for label, captures in other.series.items():
+            self.series[label].extend(captures)
+        self._networks = self._wide = None
+        return self
+
     def _track(self, label: str, facts: CaptureFacts) -> None:
         """Extend the runs ``facts`` continues, and close those it interrupts; compare its
         listeners with the host's capture before (``listener-change``)."""

@@ -7,6 +7,7 @@ little more than write text and fold aggregates, so two workers really are faste
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import tempfile
@@ -20,7 +21,7 @@ from netnorm.analysis.audit import CaptureFacts, EncodedFindings
 from netnorm.analysis.engine import CaptureAnalysis
 from netnorm.analysis.naming import DEFAULT_PATTERN, NamePattern
 from netnorm.analysis.scopes import Classifier
-from netnorm.errors import NetnormError
+from netnorm.errors import InputError, NetnormError
 from netnorm.parsers.row import Row
 from netnorm.render.records import dumps, jsonl_lines
 
@@ -41,7 +42,8 @@ class Job:
     encoding: str | None = None
     payload: Payload | None = None
     #: a folder where workers leave serialised captures, so that large text does not travel
-    #: through the pool's pipe (set by ``run`` when it uses processes)
+    #: through the pool's pipe (set by ``run`` when it uses processes); ``INLINE``: the
+    #: results carry them as bytes (a cluster's workers share no folder with the client)
     spool: str | None = None
     #: where workers append findings (``FindingStore.spool``); ``None``: they send the text
     findings_spool: str | None = None
@@ -51,6 +53,9 @@ class Job:
     #: all of them)
     keep: int | None = None
 
+
+#: ``Job.spool`` for results that carry their payloads.
+INLINE = "<inline>"
 
 #: Diagnostics a file's result carries for stderr; the rest are counted (the JSON report has
 #: each capture's own, up to ``netnorm.parsers.reader.MAX_DIAGNOSTICS``).
@@ -151,7 +156,7 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
             }
         )
     classifier = Classifier(job.config.internal, job.config.internal_files)
-    source = sys.stdin.buffer if path == "-" else path
+    source: Any = sys.stdin.buffer if path == "-" else path
 
     def diagnostic(d: dict[str, Any]) -> None:
         if job.quiet and d["severity"] == "notice":
@@ -165,6 +170,8 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     rows = RowSpool()
     unix: list[dict[str, Any]] = []
     try:
+        if "://" in path:  # a URL a cluster's workers can read (fsspec, with the dask extra)
+            source = _open_url(path)
         decoded, items = iter_items(
             source, job.platform, host=host, encoding=job.encoding, name=name, meter=meter
         )
@@ -188,7 +195,21 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
         result.error = str(exc)
     finally:
         rows.close()
+        if source is not path and hasattr(source, "close") and path != "-":
+            source.close()
     return result
+
+
+def _open_url(url: str) -> Any:
+    """A binary stream of a URL (``s3://``, ``gs://``, ``https://``, ``file://``)."""
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError("reading URLs needs fsspec: pip install 'netnorm[dask]'", url) from None
+    try:
+        return fsspec.open(url, "rb").open()
+    except (OSError, ValueError, ImportError) as exc:
+        raise InputError(f"cannot be read: {exc}", url) from None
 
 
 def _second_pass(
@@ -267,15 +288,19 @@ class _FileSink(_Sink):
     process to copy from, or an anonymous temporary file when the main process is this one."""
 
     def __init__(self, spool: str | None) -> None:
-        if spool is None:
-            self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (the CLI closes it)
-            self.path = None
+        self.path = None
+        if spool == INLINE:
+            self.file: IO[bytes] = io.BytesIO()
+        elif spool is None:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 (the CLI closes it)
         else:
             handle, self.path = tempfile.mkstemp(dir=spool, suffix=".json")
             self.file = os.fdopen(handle, "wb")
 
     def finish(self, out: CaptureOut) -> None:
-        if self.path is None:
+        if isinstance(self.file, io.BytesIO):
+            out.payload = self.file.getvalue()  # bytes, to travel to another machine
+        elif self.path is None:
             self.file.flush()
             out.payload = self.file
         else:
