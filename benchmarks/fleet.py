@@ -6,7 +6,9 @@ Writes the folder (``host_time.txt`` names, 1,000 Linux ``-anp`` and 1,000 Windo
 ``-anob`` captures of 200 hosts), then times ``netnorm analyze --format json FOLDER`` with
 ``--jobs 1`` and ``--jobs 2`` (alternating, ``--repeat`` times each, the best kept), and records
 the peak RSS of the whole process tree (the main process or its largest worker). Targets:
-``--jobs 2`` at least 1.6x faster than ``--jobs 1``, and peak RSS under 200 MB.
+``--jobs 2`` at least 1.6x faster than ``--jobs 1``, and peak RSS under 200 MB. With ``--dask``,
+``--engine dask --jobs 2`` (a local cluster of two worker processes, started by the run) is
+timed in the same alternation, and its time is given against ``--jobs 2``.
 """
 
 from __future__ import annotations
@@ -71,39 +73,53 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each --jobs value, alternating; best kept"
     )
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="also time --engine dask with 2 workers (needs pip install '.[dask]')",
+    )
     args = parser.parse_args()
     netnorm = [sys.executable, "-m", "netnorm"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "fleet"
         folder.mkdir()
         make_folder(folder, args.files, args.rows)
-        runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+        settings: dict[object, list[str]] = {1: ["--jobs", "1"], 2: ["--jobs", "2"]}
+        if args.dask:
+            settings["dask"] = ["--engine", "dask", "--jobs", "2"]
+        runs: dict[object, list[tuple[float, float]]] = {key: [] for key in settings}
         # alternating, so that a busy spell of the machine does not fall on one setting only
         for _ in range(max(1, args.repeat)):
-            for jobs in (1, 2):
+            for key, options in settings.items():
                 command = [*netnorm, "analyze", "--format", "json", "--quiet"]
-                wall, rss = timed([*command, "--jobs", str(jobs), str(folder)])
-                runs[jobs].append((wall, rss))
-                print(f"--jobs {jobs}: {wall:7.2f} s   peak RSS {rss:6.1f} MB")
+                wall, rss = timed([*command, *options, str(folder)])
+                runs[key].append((wall, rss))
+                print(f"{' '.join(options)}: {wall:7.2f} s   peak RSS {rss:6.1f} MB")
         results = {
-            jobs: {
+            key: {
                 "seconds": round(min(w for w, _ in done), 2),
                 "all_seconds": [round(w, 2) for w, _ in done],
                 "peak_rss_mb": round(max(r for _, r in done), 1),
             }
-            for jobs, done in runs.items()
+            for key, done in runs.items()
         }
-        for jobs, result in results.items():
+        for key, result in results.items():
             best, peak_mb = result["seconds"], result["peak_rss_mb"]
-            print(f"best --jobs {jobs}: {best:7.2f} s, peak RSS {peak_mb} MB")
+            print(f"best {' '.join(settings[key])}: {best:7.2f} s, peak RSS {peak_mb} MB")
+    if args.dask:
+        overhead = results["dask"]["seconds"] / results[2]["seconds"]
+        print(f"a 2-worker local Dask cluster takes {overhead:.2f} x the time of --jobs 2")
     speedup = results[1]["seconds"] / results[2]["seconds"]
-    peak = max(r["peak_rss_mb"] for r in results.values())
+    peak = max(r["peak_rss_mb"] for k, r in results.items() if k != "dask")
     print(f"speed-up {speedup:.2f}x (target >= 1.6), peak RSS {peak:.1f} MB (target < 200)")
     record = {
         "files": args.files,
         "rows_per_file": args.rows,
         "jobs": results,
         "speedup": round(speedup, 2),
+        "dask_over_jobs_2": round(results["dask"]["seconds"] / results[2]["seconds"], 2)
+        if args.dask
+        else None,
         "python": platform.python_version(),
         "machine": f"{platform.machine()} {os.cpu_count()} cores",
         "date": time.strftime("%Y-%m-%d"),

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -93,10 +94,33 @@ def test_there_are_commands() -> None:
     assert len(COMMANDS) >= 30
 
 
+#: The scheduler the docs name, which a local cluster stands for.
+SCHEDULER = "tcp://10.0.0.5:8786"
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """A local Dask cluster of two workers, for the lines that name a scheduler."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
 @pytest.mark.parametrize(("doc", "line"), COMMANDS, ids=[f"{d}: {c[:60]}" for d, c in COMMANDS])
-def test_the_command_runs_as_the_docs_say(scratch: Path, doc: str, line: str) -> None:
+def test_the_command_runs_as_the_docs_say(
+    scratch: Path, doc: str, line: str, request: pytest.FixtureRequest
+) -> None:
     if " jq " in line and shutil.which("jq") is None:
         pytest.skip("jq is not installed")
+    if "--engine dask" in line:
+        pytest.importorskip("distributed")
+    if SCHEDULER in line:
+        line = line.replace(SCHEDULER, request.getfixturevalue("scheduler"))
     path = os.pathsep.join([str(scratch / "bin"), str(Path(sys.executable).parent)])
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", line],
