@@ -146,3 +146,23 @@ def test_a_scheduler_that_does_not_answer(run: CliRunner) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: --scheduler tcp://127.0.0.1:9: cannot connect (")
     assert result.stderr.count("\n") == 1
+
+
+def test_relative_paths_are_read_where_the_client_is(
+    run: CliRunner, scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' working folder is not the client's; the report names files as given."""
+    monkeypatch.chdir(TESTS)
+    local = run.invoke(app, ["analyze", "-f", "json", "--jobs", "1", "fleet"])
+    remote = run.invoke(app, ["analyze", "-f", "json", "--scheduler", scheduler, "fleet"])
+    assert remote.exit_code == local.exit_code == 0, remote.stderr
+    assert remote.stdout == local.stdout
+    assert '"source":"fleet/desk07_20261120T100000.txt"' in remote.stdout
+
+
+def test_standard_input_is_not_sent_to_a_cluster(run: CliRunner, scheduler: str) -> None:
+    result = run.invoke(app, ["analyze", "--scheduler", scheduler, "-"], input="")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: a cluster reads files: give paths or URLs, not standard input\n"
+    )

@@ -97,6 +97,9 @@ class Named:
     time: datetime | None = None
     time_source: str | None = None  # option, name or file-mtime
     notice: str | None = None  # set when a given --name-pattern does not match
+    #: where to read the file when that is not ``path`` (which names it in the report): its
+    #: absolute path, for a cluster's workers, whose working folder is not the client's
+    location: str | None = None
 
 
 def name_file(
@@ -156,7 +159,8 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
             }
         )
     classifier = Classifier(job.config.internal, job.config.internal_files)
-    source: Any = sys.stdin.buffer if path == "-" else path
+    where = named.location or path
+    source: Any = sys.stdin.buffer if path == "-" else where
 
     def diagnostic(d: dict[str, Any]) -> None:
         if job.quiet and d["severity"] == "notice":
@@ -170,8 +174,8 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     rows = RowSpool()
     unix: list[dict[str, Any]] = []
     try:
-        if "://" in path:  # a URL a cluster's workers can read (fsspec, with the dask extra)
-            source = _open_url(path)
+        if "://" in where:  # a URL a cluster's workers can read (fsspec, with the dask extra)
+            source = _open_url(where)
         decoded, items = iter_items(
             source, job.platform, host=host, encoding=job.encoding, name=name, meter=meter
         )
@@ -195,7 +199,7 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
         result.error = str(exc)
     finally:
         rows.close()
-        if source is not path and hasattr(source, "close") and path != "-":
+        if source is not where and hasattr(source, "close") and path != "-":
             source.close()
     return result
 

@@ -16,6 +16,7 @@ dask's ``distributed`` comes with the ``dask`` extra (``pip install 'netnorm[das
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -72,6 +73,14 @@ class DaskRun:
     """
 
     def __init__(self, job: Job, files: list[Named], client: Any, persist_min: timedelta) -> None:
+        if any(named.path == "-" for named in files):
+            raise UsageError("a cluster reads files: give paths or URLs, not standard input")
+        # the workers' working folder is not the client's: they get absolute paths (the report
+        # still names each file as it was given)
+        files = [
+            named if "://" in named.path else replace(named, location=os.path.abspath(named.path))
+            for named in files
+        ]
         self.client = client
         self.futures = client.map(analyze_file, [job] * len(files), files, pure=False)
         parts = [
