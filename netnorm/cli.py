@@ -875,7 +875,7 @@ def analyze(
         # rescan all of them for every file
         gc.set_threshold(100_000, 50, 1000)
         persist = parse_duration(settings.thresholds.persist_min)
-        fleet = Fleet(persist, in_order=True)
+        fleet = Fleet(persist, in_order=True, closed=store.add_late)
         captures: list[dict[str, Any]] = []
         times: dict[tuple[str, int], str] = {}  # capture times, for the ECS alerts
         written = read = 0

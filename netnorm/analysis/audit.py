@@ -16,7 +16,7 @@ import shutil
 import socket
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -213,14 +213,23 @@ class Fleet:
 
     Args:
         persist_min: the span ``persistent-external`` asks for.
+        closed: see ``Fleet.closed``.
         in_order: the captures of each host arrive in time order (the CLI sorts its files by
             host and time), so persistence runs are followed as captures arrive and only the
             open ones are kept; otherwise each host's captures are kept and sorted at the end.
     """
 
-    def __init__(self, persist_min: timedelta = timedelta(hours=1), in_order: bool = False) -> None:
+    def __init__(
+        self,
+        persist_min: timedelta = timedelta(hours=1),
+        in_order: bool = False,
+        closed: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
         self.persist_min = persist_min
         self.in_order = in_order
+        #: where findings over captures go as they are made (a ``FindingStore.add_late``),
+        #: so that a long run does not hold them; ``None``: ``persistent`` returns them
+        self.closed = closed
         self._runs: dict[str, dict[str, list[Seen]]] = defaultdict(dict)
         self._closed: list[dict[str, Any]] = []
         self.endpoints: dict[str, _Stack] = {}
@@ -313,14 +322,14 @@ class Fleet:
         assert facts.time is not None
         last = self._last.get(label)
         if last is not None:
-            self._closed += _listener_changes(label, last, facts)
+            self._close(_listener_changes(label, last, facts))
         self._last[label] = facts
         runs = self._runs[label]
         established = facts.established
         for key in [k for k in runs if k not in established]:
             run = runs.pop(key)
             if len(run) > 1:  # a run of one capture is never a finding
-                self._closed += _persisted(label, run, key, self.persist_min)
+                self._close(_persisted(label, run, key, self.persist_min))
         time, source, index, host = facts.time, facts.source, facts.index, facts.host
         for key, line in established.items():
             going = runs.get(key)
@@ -470,11 +479,21 @@ class Fleet:
         self.series.clear()
         for label, runs in self._runs.items():
             for key, run in runs.items():
-                self._closed += _persisted(label, run, key, self.persist_min)
+                self._close(_persisted(label, run, key, self.persist_min))
         self._runs.clear()
         found, self._closed = self._closed, []
-        self._count_findings(found)
         return found
+
+    def _close(self, found: list[dict[str, Any]]) -> None:
+        """Findings made over captures (persistence, listener changes): to ``closed`` as they
+        are made, when the fleet has one, else kept for ``persistent`` to return."""
+        if not found:
+            return
+        self._count_findings(found)
+        if self.closed is not None:
+            self.closed(found)
+        else:
+            self._closed += found
 
 
 _SEP = "\x1f"  # cannot occur in netstat text that reached this point as one field
@@ -793,6 +812,8 @@ class FindingStore:
     def __init__(self) -> None:
         self.spool = tempfile.mkdtemp(prefix="netnorm-findings-")
         self._segments: dict[str, list[Segment]] = {s: [] for s in SEVERITY_ORDER}
+        #: findings over captures, which come after those of the captures in each severity
+        self._late: dict[str, list[Segment]] = {s: [] for s in SEVERITY_ORDER}
         self._readers: dict[str, BinaryIO] = {}
         self.counts: Counter[str] = Counter()
         self.rules: Counter[tuple[str, str]] = Counter()
@@ -800,12 +821,18 @@ class FindingStore:
     def add(self, findings: list[dict[str, Any]]) -> None:
         self.add_encoded(EncodedFindings.of(findings))
 
-    def add_encoded(self, encoded: EncodedFindings) -> None:
+    def add_late(self, findings: list[dict[str, Any]]) -> None:
+        """Add findings over captures (``Fleet.closed``): each severity lists them after the
+        findings of the captures, however the two were interleaved as the run went."""
+        self.add_encoded(EncodedFindings.of(findings), late=True)
+
+    def add_encoded(self, encoded: EncodedFindings, late: bool = False) -> None:
         """Add findings serialised by a worker (or here), in their blocks or spool files."""
         if encoded.blocks:
             encoded = encoded.spool(self.spool)
+        segments = self._late if late else self._segments
         for severity, segment in encoded.segments.items():
-            self._segments[severity].append(segment)
+            segments[severity].append(segment)
         self.counts.update(encoded.counts)
         self.rules.update(encoded.rules)
 
@@ -821,7 +848,7 @@ class FindingStore:
         for severity, segments in self._segments.items():
             if severity in skip:
                 continue
-            for path, offset, length in segments:
+            for path, offset, length in (*segments, *self._late[severity]):
                 reader = self._readers.get(path)
                 if reader is None:
                     reader = self._readers[path] = open(path, "rb")  # noqa: SIM115
