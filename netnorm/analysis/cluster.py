@@ -1,11 +1,11 @@
 """The fleet audit on a Dask cluster: ``netnorm analyze --engine dask`` or ``--scheduler``.
 
-Each file is one task (``batch.process_file``: parse, scopes, reach, direction and the rules of
-each capture), whose result carries its payload and findings as bytes, since the workers share
-no folder with the client. The fleet aggregates are built per group of ``GROUP`` files on the
-workers (``fleet_of``) and merged pairwise in a tree (``merge``, ``Fleet.merge``), so the client
-receives one fleet. The client writes the results in input order, as the local engine does, and
-the report is the same document.
+Each file is analysed on a worker (``batch.process_file``: parse, scopes, reach, direction and
+the rules of each capture, a task per few files), and its result carries its payload and
+findings as bytes, since the workers share no folder with the client. The fleet aggregates are
+built per task on the workers (``fleet_of``) and merged pairwise in a tree (``merge``,
+``Fleet.merge``), so the client receives one fleet. The client writes the results in input
+order, as the local engine does, and the report is the same document.
 
 The same two functions serve any engine that maps over files and reduces: a Spark
 ``mapInPandas`` or a Ray job calls ``batch.process_file`` per file, ``fleet_of`` per partition
@@ -17,6 +17,7 @@ dask's ``distributed`` comes with the ``dask`` extra (``pip install 'netnorm[das
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -25,9 +26,6 @@ from typing import Any
 from netnorm.analysis.audit import Fleet
 from netnorm.analysis.batch import INLINE, FileResult, Job, Named, process_file
 from netnorm.errors import UsageError
-
-#: Files whose facts one task folds into a partial fleet.
-GROUP = 32
 
 
 def distributed() -> Any:
@@ -62,8 +60,22 @@ def merge(first: Fleet, second: Fleet) -> Fleet:
     return first.merge(second)
 
 
+def analyze_files(job: Job, files: list[Named]) -> list[FileResult]:
+    """``analyze_file`` of a few files: one task each would cost the scheduler more than the
+    work of a small capture."""
+    import gc
+
+    # as in the CLI's own process: a capture makes many small objects and no cycles, and the
+    # default thresholds rescan the worker's heap many times per file
+    gc.set_threshold(100_000, 50, 1000)
+    return [analyze_file(job, named) for named in files]
+
+
 class DaskRun:
-    """One analyze run on a Dask cluster.
+    """One analyze run on a Dask cluster: a task per ``CHUNK`` files, at most ``WINDOW`` per
+    worker ahead of what the client has written (results wait on the workers only that long),
+    and a task per chunk that folds its facts into a partial fleet, merged in a binary tree as
+    the chunks come.
 
     Args:
         job: the run's settings.
@@ -71,6 +83,9 @@ class DaskRun:
         client: a ``distributed.Client``.
         persist_min: the span of ``persistent-external``.
     """
+
+    CHUNK = 8
+    WINDOW = 4
 
     def __init__(self, job: Job, files: list[Named], client: Any, persist_min: timedelta) -> None:
         if any(named.path == "-" for named in files):
@@ -82,32 +97,55 @@ class DaskRun:
             for named in files
         ]
         self.client = client
-        self.futures = client.map(analyze_file, [job] * len(files), files, pure=False)
-        parts = [
-            client.submit(fleet_of, self.futures[i : i + GROUP], persist_min, pure=False)
-            for i in range(0, len(self.futures), GROUP)
-        ]
-        while len(parts) > 1:  # a tree: each level merges neighbours, in order
-            merged = [
-                client.submit(merge, parts[i], parts[i + 1], pure=False)
-                for i in range(0, len(parts) - 1, 2)
-            ]
-            if len(parts) % 2:
-                merged.append(parts[-1])
-            parts = merged
-        self.fleet_future = parts[0] if parts else None
+        self.job = job
+        self.persist_min = persist_min
+        self.chunks = [files[i : i + self.CHUNK] for i in range(0, len(files), self.CHUNK)]
+        workers = max(1, sum(client.nthreads().values()))
+        self.window = self.WINDOW * workers
+        #: partial fleets by level of the tree: level ``i`` holds ``2**i`` chunks, the earliest
+        #: files at the highest level
+        self.levels: list[Any] = []
+
+    def _fold(self, part: Any) -> None:
+        level = 0
+        while level < len(self.levels) and self.levels[level] is not None:
+            part = self.client.submit(merge, self.levels[level], part, pure=False)
+            self.levels[level] = None
+            level += 1
+        if level == len(self.levels):
+            self.levels.append(None)
+        self.levels[level] = part
 
     def results(self) -> Iterator[FileResult]:
         """Each file's result, in input order, as soon as it and those before it are done."""
-        for index, future in enumerate(self.futures):
-            yield future.result()
-            self.futures[index] = None  # the client holds each result only while it is written
+        client, pending = self.client, deque[Any]()
+        chunks = iter(self.chunks)
+
+        def submit() -> None:
+            chunk = next(chunks, None)
+            if chunk is not None:
+                done = client.submit(analyze_files, self.job, chunk, pure=False)
+                self._fold(client.submit(fleet_of, done, self.persist_min, pure=False))
+                pending.append(done)
+
+        for _ in range(self.window):
+            submit()
+        while pending:
+            done = pending.popleft()
+            results = done.result()
+            done.release()
+            submit()
+            yield from results
 
     def fleet(self, persist_min: timedelta) -> Fleet:
-        """The run's fleet aggregates, merged on the cluster."""
-        if self.fleet_future is None:
+        """The run's fleet aggregates, merged on the cluster (once ``results`` is consumed)."""
+        parts = [part for part in reversed(self.levels) if part is not None]
+        if not parts:
             return Fleet(persist_min, in_order=False)
-        fleet: Fleet = self.fleet_future.result()
+        merged = parts[0]
+        for part in parts[1:]:
+            merged = self.client.submit(merge, merged, part, pure=False)
+        fleet: Fleet = merged.result()
         return fleet
 
 
