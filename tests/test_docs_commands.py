@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,19 +97,6 @@ def test_there_are_commands() -> None:
 SCHEDULER = "tcp://10.0.0.5:8786"
 
 
-@pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    """A local Dask cluster of two workers, for the lines that name a scheduler."""
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
-    )
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-
-
 @pytest.mark.parametrize(("doc", "line"), COMMANDS, ids=[f"{d}: {c[:60]}" for d, c in COMMANDS])
 def test_the_command_runs_as_the_docs_say(
     scratch: Path, doc: str, line: str, request: pytest.FixtureRequest
@@ -120,7 +106,7 @@ def test_the_command_runs_as_the_docs_say(
     if "--engine dask" in line:
         pytest.importorskip("distributed")
     if SCHEDULER in line:
-        line = line.replace(SCHEDULER, request.getfixturevalue("scheduler"))
+        line = line.replace(SCHEDULER, request.getfixturevalue("dask_scheduler"))
     path = os.pathsep.join([str(scratch / "bin"), str(Path(sys.executable).parent)])
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", line],

@@ -178,6 +178,12 @@ class _Group:
     def owner(self) -> str:
         return owner_text({"pid": self.pid, "process": self.process})
 
+    def peers_and_directions(self) -> tuple[list[str], dict[str, int], str]:
+        """The peers, sorted; the directions counted; and those counts as words."""
+        directions = self.counted_directions()
+        how = ", ".join(f"{n} {d}" for d, n in directions.items())
+        return self.sorted_peers(), directions, how
+
     def counted_directions(self) -> dict[str, int]:
         """How many connections went each way, in ``DIRECTIONS`` order, zeros left out."""
         counts = self.directions or {}
@@ -286,9 +292,7 @@ class ExternalEstablished(_PerProcess):
 
     def findings(self) -> Iterator[Finding]:
         for (pid, process), group in self.groups.items():
-            remotes = group.sorted_peers()
-            directions = group.counted_directions()
-            how = ", ".join(f"{n} {d}" for d, n in directions.items())
+            remotes, directions, how = group.peers_and_directions()
             yield self.ctx.finding(
                 "external-established",
                 "info",
@@ -629,9 +633,7 @@ class ShellExternal(_PerProcess):
 
     def findings(self) -> Iterator[Finding]:
         for (pid, process), group in self.groups.items():
-            remotes = group.sorted_peers()
-            directions = group.counted_directions()
-            how = ", ".join(f"{n} {d}" for d, n in directions.items())
+            remotes, directions, how = group.peers_and_directions()
             yield self.ctx.finding(
                 "shell-external",
                 "medium",
