@@ -158,3 +158,20 @@ def test_standard_input_is_not_sent_to_a_cluster(run: CliRunner, scheduler: str)
     assert result.stderr.endswith(
         "Error: a cluster reads files: give paths or URLs, not standard input\n"
     )
+
+
+def test_a_dataset_from_the_cluster_holds_the_rows_of_one_process(
+    run: CliRunner, scheduler: str, tmp_path: Path
+) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    pytest.importorskip("pyarrow")
+    rows = {}
+    for name, engine in (("local", ["--jobs", "1"]), ("cluster", ["--scheduler", scheduler])):
+        folder = tmp_path / name
+        done = run.invoke(app, ["analyze", "-f", "parquet", *engine, "-o", str(folder), str(FLEET)])
+        assert done.exit_code == 0, done.stderr
+        rows[name] = duckdb.sql(
+            f"SELECT * EXCLUDE (platform, host, date) FROM read_parquet('{folder}/**/*.parquet', "
+            "hive_partitioning = true) ORDER BY source, capture, line"
+        ).fetchall()
+    assert rows["cluster"] == rows["local"] and len(rows["local"]) == 20
