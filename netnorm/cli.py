@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import json
 import os
 import stat
@@ -916,7 +915,8 @@ def analyze(
                         _write_payload(capture, out)
                         written += 1
                     elif parquet is not None:
-                        parquet.add_batches(capture.head, _payload_batches(capture))
+                        with capture.serialised() as (raw, _size):
+                            parquet.add_batches(capture.head, batch.pickled_batches(raw))
                     elif chosen in lines:
                         _write_payload(capture, out)
                         if chosen is ReportFormat.ecs and capture.facts.time is not None:
@@ -991,43 +991,11 @@ def analyze(
 
 
 def _write_payload(capture: Any, out: IO[str]) -> None:
-    """Write a capture a worker serialised, from its spool file or, when the worker was this
-    process, from the temporary file it left open."""
+    """Write a capture a worker serialised."""
     from netnorm.render.records import copy_utf8
 
-    if isinstance(capture.payload, bytes):  # from a cluster's worker
-        out.write(capture.payload.decode("utf-8", "surrogatepass"))
-        return
-    if capture.payload_file is None:
-        with capture.payload as raw:
-            copy_utf8(raw, 0, raw.tell(), out)
-        return
-    with open(capture.payload_file, "rb") as raw:
-        copy_utf8(raw, 0, os.fstat(raw.fileno()).st_size, out)
-    os.unlink(capture.payload_file)
-
-
-def _payload_batches(capture: Any) -> Iterator[list[dict[str, Any]]]:
-    """The batches of annotated rows a worker pickled (``--format parquet``)."""
-    import pickle
-
-    if isinstance(capture.payload, bytes):  # from a cluster's worker
-        raw: Any = io.BytesIO(capture.payload)
-    elif capture.payload_file is None:
-        raw = capture.payload
-    else:
-        raw = open(capture.payload_file, "rb")  # noqa: SIM115
-    try:
-        raw.seek(0)
-        while True:
-            try:
-                yield pickle.load(raw)
-            except EOFError:
-                break
-    finally:
-        raw.close()
-        if capture.payload_file is not None:
-            os.unlink(capture.payload_file)
+    with capture.serialised() as (raw, size):
+        copy_utf8(raw, 0, size, out)
 
 
 def _meter(path: str | None, files: int, shown: bool = True) -> Any:

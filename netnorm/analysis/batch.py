@@ -7,6 +7,7 @@ little more than write text and fold aggregates, so two workers really are faste
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -68,10 +69,31 @@ class CaptureOut:
 
     facts: CaptureFacts
     findings: EncodedFindings  # serialised here, in the worker
+    #: the serialised capture: bytes (from a cluster's worker), an open temporary file (from
+    #: this process), or the ``dict`` for a table
     payload: Any = None
     payload_file: str | None = None  # the serialised capture, left in ``Job.spool``
     #: the capture's fields a row of a dataset carries (``parquet``)
     head: dict[str, Any] | None = None
+
+    @contextlib.contextmanager
+    def serialised(self) -> Iterator[tuple[IO[bytes], int]]:
+        """The serialised payload as a binary stream at its start, with its size in bytes,
+        wherever the worker left it; the stream is closed, and a spool file removed, after."""
+        if isinstance(self.payload, bytes):
+            stream: IO[bytes] = io.BytesIO(self.payload)
+        elif self.payload_file is None:
+            stream = self.payload
+        else:
+            stream = open(self.payload_file, "rb")  # noqa: SIM115 (closed below)
+        try:
+            size = stream.seek(0, os.SEEK_END)
+            stream.seek(0)
+            yield stream, size
+        finally:
+            stream.close()
+            if self.payload_file is not None:
+                os.unlink(self.payload_file)
 
 
 @dataclass
@@ -258,23 +280,28 @@ class RowSpool:
 
     def __iter__(self) -> Iterator[list[Row]]:
         """The batches of rows, in order, each read once."""
-        while self.held:
-            yield self.held.pop(0)
-        if self.file is None:
-            return
-        self.file.seek(0)
-        load = pickle.load
-        while True:
-            try:
-                yield load(self.file)
-            except EOFError:
-                break
+        held, self.held = self.held, []
+        yield from held
+        if self.file is not None:
+            yield from pickled_batches(self.file)
 
     def close(self) -> None:
         if self.file is not None:
             self.file.close()
             self.file = None
         self.held = []
+
+
+def pickled_batches(file: IO[bytes]) -> Iterator[list[Row]]:
+    """The batches of rows ``pickle.dump`` wrote to ``file`` one after another, from its start
+    (a ``RowSpool``, or the rows of the ``parquet`` payload)."""
+    file.seek(0)
+    load = pickle.load
+    while True:
+        try:
+            yield load(file)
+        except EOFError:
+            return
 
 
 class _Sink:
