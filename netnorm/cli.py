@@ -926,7 +926,7 @@ def analyze(
                     elif capture.payload is not None:
                         captures.append(capture.payload)
             if on_cluster is not None:
-                fleet = on_cluster.fleet(persist)
+                fleet = on_cluster.fleet()
                 fleet.closed = store.add_late  # the findings over captures, as they are made
         if not read:
             # nothing was read: no report, so that nothing on stdout reads as an all-clear

@@ -113,18 +113,13 @@ class FactsBuilder:
             if conn["direction"] == "inbound":
                 # a client's source port is its kernel's choice: the stack counts the client
                 remote = {**remote, "port": None, "service": None}
-            process = conn["process"]
-            if process is not None:  # one copy of each name: rows read back each have their own
-                process = self.names.setdefault(process, process)
-            self.external[(endpoint_text(remote), process)] += 1
+            self.external[(endpoint_text(remote), self._name(conn["process"]))] += 1
             if conn["state"] == "ESTABLISHED" and not (self.allowed and self.allowed(conn)):
                 self.established[_identity(conn)] = conn["line"]
         elif conn["state"] == "LISTEN":
             local = conn["local"]
             key = (conn["protocol"], local["port"])
-            process = conn["process"]
-            if process is not None:
-                process = self.names.setdefault(process, process)
+            process = self._name(conn["process"])
             self.listeners.add((*key, process))
             wildcard = local["address"] in ("0.0.0.0", "::") or (
                 local["address"] is None and local["host"] is None
@@ -135,6 +130,10 @@ class FactsBuilder:
                 wildcard or bool(before and before[1]),
                 before[2] if before else conn["line"],
             )
+
+    def _name(self, process: str | None) -> str | None:
+        """One copy of each process name: rows read back from the spool each have their own."""
+        return None if process is None else self.names.setdefault(process, process)
 
     def finish(self, severities: dict[str, int]) -> CaptureFacts:
         """The facts, with the capture's findings counted by severity."""
@@ -291,7 +290,6 @@ class Fleet:
         one's in the run's order (a tree reduction: ``netnorm.analysis.cluster``). Both must
         keep their captures for persistence (``in_order`` False); returns this fleet."""
         assert not self.in_order and not other.in_order, "only parts that kept their series"
-        names = self._names
         for key, stack in other.endpoints.items():
             mine = self.endpoints.get(key)
             if mine is None:
@@ -301,7 +299,6 @@ class Fleet:
         for listener, stack in other.listeners.items():
             self.listeners[listener].merge(stack)
         for label, host in other.hosts.items():
-            names.setdefault(label, label)
             mine_host = self.hosts.get(label)
             if mine_host is None:
                 self.hosts[label] = host
@@ -746,15 +743,11 @@ class EncodedFindings:
 
     def spool(self, folder: str) -> EncodedFindings:
         """Move the blocks to this process's spool files in ``folder``."""
-        segments = dict(self.segments)
+        writer = _SegmentWriter(folder)
         for severity, block in self.blocks.items():
-            handle = _spool_file(folder, severity)
             # a lone surrogate (a file name that is not UTF-8) becomes its JSON escape
-            data = block.encode("utf-8", "backslashreplace")
-            offset = handle.tell()
-            handle.write(data)
-            segments[severity] = (handle.name, offset, len(data))
-        return EncodedFindings({}, self.counts, self.rules, segments)
+            writer.write(severity, block.encode("utf-8", "backslashreplace"))
+        return EncodedFindings({}, self.counts, self.rules, {**self.segments, **writer.segments})
 
 
 class _SegmentWriter:
@@ -782,11 +775,14 @@ class _SegmentWriter:
         self.counts[severity] += 1
         self.rules[(severity, finding["rule"])] += 1
         if self.sizes[severity] >= self.BLOCK:
-            self._write(severity)
+            self._flush(severity)
 
-    def _write(self, severity: str) -> None:
-        data = b"".join(self.pending.pop(severity, []))
+    def _flush(self, severity: str) -> None:
         self.sizes[severity] = 0
+        self.write(severity, b"".join(self.pending.pop(severity, [])))
+
+    def write(self, severity: str, data: bytes) -> None:
+        """Append lines of one severity, extending its segment."""
         if not data:
             return
         handle = _spool_file(self.folder, severity)
@@ -797,7 +793,7 @@ class _SegmentWriter:
 
     def finish(self) -> EncodedFindings:
         for severity in list(self.pending):
-            self._write(severity)
+            self._flush(severity)
         return EncodedFindings({}, dict(self.counts), dict(self.rules), self.segments)
 
 

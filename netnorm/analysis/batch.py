@@ -183,6 +183,7 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     classifier = Classifier(job.config.internal, job.config.internal_files)
     where = named.location or path
     source: Any = sys.stdin.buffer if path == "-" else where
+    opened = None  # a URL's stream, which this function closes
 
     def diagnostic(d: dict[str, Any]) -> None:
         if job.quiet and d["severity"] == "notice":
@@ -197,7 +198,7 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
     unix: list[dict[str, Any]] = []
     try:
         if "://" in where:  # a URL a cluster's workers can read (fsspec, with the dask extra)
-            source = _open_url(where)
+            source = opened = _open_url(where)
         decoded, items = iter_items(
             source, job.platform, host=host, encoding=job.encoding, name=name, meter=meter
         )
@@ -221,8 +222,8 @@ def process_file(job: Job, named: Named, meter: Any = None) -> FileResult:
         result.error = str(exc)
     finally:
         rows.close()
-        if source is not where and hasattr(source, "close") and path != "-":
-            source.close()
+        if opened is not None:
+            opened.close()
     return result
 
 
@@ -369,13 +370,7 @@ class _LinesSink(_FileSink):
 
     def __init__(self, spool: str | None, payload: str, capture: dict[str, Any]) -> None:
         super().__init__(spool)
-        self.payload = payload
-        head = {
-            "source": capture["source"],
-            "capture": capture["index"],
-            "platform": capture["platform"],
-            "host": capture["host"],
-        }
+        head = _head(capture)
         self.prefix = dumps(head)[:-1] + b","
         self.document = _documents(payload, {**head, "captured_at": capture["captured_at"]})
 
@@ -395,10 +390,7 @@ class _RowsSink(_FileSink):
         super().__init__(spool)
         time = capture["captured_at"]
         self.head = {
-            "source": capture["source"],
-            "capture": capture["index"],
-            "platform": capture["platform"],
-            "host": capture["host"],
+            **_head(capture),
             "captured_at": datetime.fromisoformat(time) if isinstance(time, str) else time,
         }
 
@@ -432,6 +424,16 @@ class _KeptSink(_Sink):
 
     def finish(self, out: CaptureOut) -> None:
         out.payload = {**self.capture, "connections": self.kept, "reach_counts": self.counts}
+
+
+def _head(capture: dict[str, Any]) -> dict[str, Any]:
+    """The fields of its capture that every row of a line format or a dataset starts with."""
+    return {
+        "source": capture["source"],
+        "capture": capture["index"],
+        "platform": capture["platform"],
+        "host": capture["host"],
+    }
 
 
 def _sink(job: Job, capture: dict[str, Any]) -> _Sink:

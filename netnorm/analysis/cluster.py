@@ -137,11 +137,11 @@ class DaskRun:
             submit()
             yield from results
 
-    def fleet(self, persist_min: timedelta) -> Fleet:
+    def fleet(self) -> Fleet:
         """The run's fleet aggregates, merged on the cluster (once ``results`` is consumed)."""
         parts = [part for part in reversed(self.levels) if part is not None]
         if not parts:
-            return Fleet(persist_min, in_order=False)
+            return Fleet(self.persist_min, in_order=False)
         merged = parts[0]
         for part in parts[1:]:
             merged = self.client.submit(merge, merged, part, pure=False)

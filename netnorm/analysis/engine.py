@@ -35,7 +35,8 @@ _VALUE: dict[Scope | Reach, str] = {member: member.value for member in (*Scope, 
 
 class CaptureAnalysis:
     """One capture, analysed in two passes: ``scan`` every row, ``start`` with the capture's
-    fields, ``add`` every row again (in the same order), then ``finish``.
+    fields, ``add`` every row again (in the same order), then take its ``findings`` and its
+    ``facts``.
 
     Args:
         classifier: the run's address classifier.
@@ -49,7 +50,6 @@ class CaptureAnalysis:
         self.listened: set[tuple[str, int | None]] = set()
         self.newest_aware: datetime | None = None
         self.newest_naive: datetime | None = None
-        self.rows = 0
 
     def scan(self, rows: Iterable[Conn]) -> None:
         """The first pass: the capture's own addresses, listening ports and newest socket
@@ -58,7 +58,6 @@ class CaptureAnalysis:
         own, listened = self.own, self.listened
         unspecified = Scope.UNSPECIFIED
         for row in rows:
-            self.rows += 1
             local = row["local"]
             address = local["address"]
             if address is not None and address not in own and scope(local) is not unspecified:
@@ -81,7 +80,6 @@ class CaptureAnalysis:
     def start(self, capture: dict[str, Any]) -> None:
         """Begin the second pass: ``capture`` has every field but its connections (which it
         may have or not; they are not read)."""
-        self.capture = capture
         self.ctx = Context(capture, self.config, self.newest_aware, self.newest_naive)
         self.rules = [rule(self.ctx) for rule in RULES]
         self.adders = [rule.add for rule in self.rules if type(rule).add is not Rule.add]

@@ -16,14 +16,13 @@ import os
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from netnorm.errors import UsageError
 from netnorm.parsers.row import CONNECTION_FIELDS, Row
 from netnorm.render.records import Writer, dumps
 
 if TYPE_CHECKING:
-    from netnorm.decode import Decoded
     from netnorm.parsers.capture import CaptureState
 
 #: Rows gathered before a write: one row group per partition of them.
@@ -126,7 +125,7 @@ class ParquetWriter(Writer):
 
     def add(
         self,
-        rows: Iterable[Row],
+        rows: list[Row],
         source: str,
         capture: int,
         platform: str | None,
@@ -135,7 +134,6 @@ class ParquetWriter(Writer):
     ) -> None:
         """Rows of one capture, with the capture's fields."""
         pa = self.pa
-        rows = rows if isinstance(rows, list) else list(rows)
         if not rows:
             return
         try:
@@ -146,6 +144,7 @@ class ParquetWriter(Writer):
             columns = [self._column(name, fitted) for name in CONNECTION_FIELDS]
         count = len(rows)
         when = captured_at.astimezone(timezone.utc) if captured_at is not None else None
+        date = when.date().isoformat() if when else None
         head = [
             pa.repeat(pa.scalar(source, pa.string()), count),
             pa.repeat(pa.scalar(capture, pa.int32()), count),
@@ -154,10 +153,10 @@ class ParquetWriter(Writer):
         ]
         tail = [
             pa.repeat(pa.scalar(when, self.schema.field("captured_at").type), count),
-            pa.repeat(pa.scalar(when.date().isoformat() if when else None, pa.string()), count),
+            pa.repeat(pa.scalar(date, pa.string()), count),
         ]
         batch = pa.RecordBatch.from_arrays([*head, *columns, *tail], schema=self.schema)
-        key = (platform, host, when.date().isoformat() if when else None)
+        key = (platform, host, date)
         self.batches.setdefault(key, []).append(batch)
         self.rows += count
         if self.rows >= ROWS:
@@ -176,17 +175,7 @@ class ParquetWriter(Writer):
         ``platform``, ``host``, ``captured_at``)."""
         assert head is not None
         for rows in batches:
-            self.add(
-                rows,
-                head["source"],
-                head["capture"],
-                head["platform"],
-                head["host"],
-                head["captured_at"],
-            )
-
-    def capture(self, cap: CaptureState, decoded: Decoded) -> None:
-        """Nothing: a capture's rows are written with the rows of others."""
+            self.add(rows, **head)
 
     def flush(self) -> None:
         """Write what was gathered: a file per partition (``pyarrow.parquet.write_table``;
@@ -241,8 +230,3 @@ def _segment(value: str | None) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="") or NULL_PARTITION
-
-
-def writer(out: IO[str]) -> Writer:
-    """Parquet has no stream form: the command line gives a folder (``--output``)."""
-    raise UsageError("--format parquet writes a dataset folder: give it with --output DIR")
