@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from netnorm.analysis.audit import CaptureFacts, FactsBuilder, Fleet, parse_duration
 from netnorm.analysis.direction import EPHEMERAL, direction, listening
-from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context, Rule, moment
+from netnorm.analysis.rules import RULES, SEVERITY_ORDER, Context, moment
 from netnorm.analysis.scopes import Classifier
 from netnorm.model.enums import Reach, Scope
 
@@ -82,7 +82,7 @@ class CaptureAnalysis:
         may have or not; they are not read)."""
         self.ctx = Context(capture, self.config, self.newest_aware, self.newest_naive)
         self.rules = [rule(self.ctx) for rule in RULES]
-        self.adders = [rule.add for rule in self.rules if type(rule).add is not Rule.add]
+        self.adders = [rule.add for rule in self.rules if rule.looks_at_rows]
         self.facts_builder = FactsBuilder(capture, self.ctx)
         self.own_addresses = frozenset(self.own)
         self.low, self.high = EPHEMERAL.get(capture["platform"], (49152, 65535))

@@ -125,6 +125,12 @@ class Rule:
         self.ctx = ctx
         self.found: list[Finding] = []  # findings about single connections, as they are seen
 
+    @property
+    def looks_at_rows(self) -> bool:
+        """Whether ``add`` can find anything in this capture: rules that cannot (no IOC list,
+        no owner column) are not given its rows."""
+        return type(self).add is not Rule.add
+
     def add(self, conn: Conn) -> None:
         """Look at one connection."""
 
@@ -314,9 +320,13 @@ class ExternalEstablished(_PerProcess):
 class UnownedExternal(Rule):
     """``unowned-external`` (medium): an outside connection whose owner the capture hides."""
 
+    @property
+    def looks_at_rows(self) -> bool:
+        return self.ctx.owners_shown
+
     def add(self, conn: Conn) -> None:
         ctx = self.ctx
-        if conn["reach"] != "external" or not ctx.owners_shown:
+        if conn["reach"] != "external":
             return
         held = conn["state"] in OWNED_STATES or (
             conn["protocol"] == "udp" and conn["state"] in (None, "ESTABLISHED")
@@ -413,12 +423,14 @@ class UnownedListener(Rule):
     """``unowned-listener`` (medium): in a capture whose owner column names every process
     (root ``-p``, elevated ``-b``), a TCP listener has no owner."""
 
+    @property
+    def looks_at_rows(self) -> bool:
+        return self.ctx.owners_shown and not self.ctx.non_root
+
     def add(self, conn: Conn) -> None:
         if conn["state"] != "LISTEN" or conn["protocol"] != "tcp":
             return
         ctx = self.ctx
-        if not ctx.owners_shown or ctx.non_root:
-            return
         if conn["pid"] is not None or conn["process"] or ctx.allowed("unowned-listener", conn):
             return
         self.found.append(
@@ -540,6 +552,10 @@ class IocMatch(Rule):
             from netnorm.analysis.netset import ioc_set
 
             self.known = ioc_set(files)
+
+    @property
+    def looks_at_rows(self) -> bool:
+        return self.known is not None
 
     def add(self, conn: Conn) -> None:
         known = self.known
@@ -681,6 +697,11 @@ class LongLivedExternal(Rule):
 
         self.persist_min = parse_duration(ctx.config.thresholds.persist_min)
         self.captured = moment(ctx.capture.get("captured_at"))
+
+    @property
+    def looks_at_rows(self) -> bool:
+        # the first pass saw a creation time (PowerShell): without one, no row can be old
+        return self.ctx.newest_aware is not None or self.ctx.newest_naive is not None
 
     def add(self, conn: Conn) -> None:
         if conn["created_at"] is None:
