@@ -933,8 +933,7 @@ def analyze(
             if not State.failed:
                 _err("Error: no input was read")
             raise typer.Exit(2)
-        persistent = fleet.persistent()
-        store.add(persistent)
+        fleet.persistent()  # its findings go to the store (``Fleet.closed``)
         summary = summarize_fleet(fleet, store.counts)
         if parquet is not None:
             parquet.close()

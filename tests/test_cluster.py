@@ -13,24 +13,19 @@ from typer.testing import CliRunner
 from netnorm.cli import app
 from tests.conftest import SAMPLES, TESTS
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 FLEET = TESTS / "fleet"
 ROOT = TESTS.parent
 
 
-@pytest.fixture
-def scheduler(dask_scheduler: str) -> str:
-    return dask_scheduler
-
-
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "ecs", "table", "markdown"])
 def test_the_cluster_gives_the_report_of_one_process(
-    run: CliRunner, scheduler: str, fmt: str
+    run: CliRunner, dask_scheduler: str, fmt: str
 ) -> None:
     inputs = [str(FLEET), str(SAMPLES / "linux"), "--include", "*.txt"]
     local = run.invoke(app, ["analyze", "-f", fmt, "--jobs", "1", *inputs])
-    remote = run.invoke(app, ["analyze", "-f", fmt, "--scheduler", scheduler, *inputs])
+    remote = run.invoke(app, ["analyze", "-f", fmt, "--scheduler", dask_scheduler, *inputs])
     assert remote.exit_code == local.exit_code
     assert remote.stdout == local.stdout
     assert remote.stderr == local.stderr
@@ -38,22 +33,24 @@ def test_the_cluster_gives_the_report_of_one_process(
 
 
 def test_a_file_that_cannot_be_read_is_an_error_there_too(
-    run: CliRunner, scheduler: str, tmp_path: Path
+    run: CliRunner, dask_scheduler: str, tmp_path: Path
 ) -> None:
     bad = tmp_path / "notes.txt"
     bad.write_text("these are not sockets\n", encoding="utf-8")
     inputs = [str(bad), str(FLEET)]
     local = run.invoke(app, ["analyze", "-f", "json", "--jobs", "1", *inputs])
-    remote = run.invoke(app, ["analyze", "-f", "json", "--scheduler", scheduler, *inputs])
+    remote = run.invoke(app, ["analyze", "-f", "json", "--scheduler", dask_scheduler, *inputs])
     assert remote.exit_code == local.exit_code == 2
     assert (remote.stdout, remote.stderr) == (local.stdout, local.stderr)
     assert "Error: no socket listing found" in remote.stderr
 
 
-def test_workers_read_urls(run: CliRunner, scheduler: str) -> None:
+def test_workers_read_urls(run: CliRunner, dask_scheduler: str) -> None:
     path = FLEET / "web01_20261120T100000.txt"
     local = run.invoke(app, ["analyze", "-f", "jsonl", str(path)])
-    remote = run.invoke(app, ["analyze", "-f", "jsonl", "--scheduler", scheduler, path.as_uri()])
+    remote = run.invoke(
+        app, ["analyze", "-f", "jsonl", "--scheduler", dask_scheduler, path.as_uri()]
+    )
     assert remote.exit_code == 0, remote.stderr
     assert remote.stdout == local.stdout.replace(str(path), path.as_uri())
 
@@ -141,19 +138,19 @@ def test_a_scheduler_that_does_not_answer(run: CliRunner) -> None:
 
 
 def test_relative_paths_are_read_where_the_client_is(
-    run: CliRunner, scheduler: str, monkeypatch: pytest.MonkeyPatch
+    run: CliRunner, dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The workers' working folder is not the client's; the report names files as given."""
     monkeypatch.chdir(TESTS)
     local = run.invoke(app, ["analyze", "-f", "json", "--jobs", "1", "fleet"])
-    remote = run.invoke(app, ["analyze", "-f", "json", "--scheduler", scheduler, "fleet"])
+    remote = run.invoke(app, ["analyze", "-f", "json", "--scheduler", dask_scheduler, "fleet"])
     assert remote.exit_code == local.exit_code == 0, remote.stderr
     assert remote.stdout == local.stdout
     assert '"source":"fleet/desk07_20261120T100000.txt"' in remote.stdout
 
 
-def test_standard_input_is_not_sent_to_a_cluster(run: CliRunner, scheduler: str) -> None:
-    result = run.invoke(app, ["analyze", "--scheduler", scheduler, "-"], input="")
+def test_standard_input_is_not_sent_to_a_cluster(run: CliRunner, dask_scheduler: str) -> None:
+    result = run.invoke(app, ["analyze", "--scheduler", dask_scheduler, "-"], input="")
     assert result.exit_code == 2
     assert result.stderr.endswith(
         "Error: a cluster reads files: give paths or URLs, not standard input\n"
@@ -161,12 +158,12 @@ def test_standard_input_is_not_sent_to_a_cluster(run: CliRunner, scheduler: str)
 
 
 def test_a_dataset_from_the_cluster_holds_the_rows_of_one_process(
-    run: CliRunner, scheduler: str, tmp_path: Path
+    run: CliRunner, dask_scheduler: str, tmp_path: Path
 ) -> None:
     duckdb = pytest.importorskip("duckdb")
     pytest.importorskip("pyarrow")
     rows = {}
-    for name, engine in (("local", ["--jobs", "1"]), ("cluster", ["--scheduler", scheduler])):
+    for name, engine in (("local", ["--jobs", "1"]), ("cluster", ["--scheduler", dask_scheduler])):
         folder = tmp_path / name
         done = run.invoke(app, ["analyze", "-f", "parquet", *engine, "-o", str(folder), str(FLEET)])
         assert done.exit_code == 0, done.stderr

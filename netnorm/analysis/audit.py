@@ -467,6 +467,10 @@ class Fleet:
         Per host, captures are taken in time order; a capture of that host without the
         connection ends its run. A run of two or more captures spanning ``persist_min`` is a
         finding. Captures without a time cannot be ordered and are left out.
+
+        Returns:
+            The findings over captures (with listener changes) not yet given to ``closed``:
+            all of them when the fleet has no ``closed``, else none.
         """
         if persist_min is not None:
             self.persist_min = persist_min
